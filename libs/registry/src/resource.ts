@@ -1,0 +1,111 @@
+/**
+ * What the server knows about one resource: its names, scope, storage key, strategy
+ * (defaulting, prepare, validation, canonicalization), table columns and field-selector fields.
+ * Adding a built-in resource = one ResourceDefinition. Definitions can be added at run time.
+ */
+import { FieldError } from '../../apimachinery/src/field-errors';
+import { KObject } from '../../apimachinery/src/types';
+
+export interface ResourceStrategy {
+  /** upstream defaulting (SetDefaults_*): run on every decoded create/update body */
+  default?(obj: KObject): void;
+  /** clear fields users may not set on create (e.g. status) */
+  prepareForCreate?(obj: KObject): void;
+  /** carry over fields users may not change on update (e.g. status on the main resource) */
+  prepareForUpdate?(obj: KObject, old: KObject): void;
+  /** full validation of a new object, excluding metadata (the store validates metadata) */
+  validate?(obj: KObject): FieldError[];
+  /** validation of an update, excluding metadata; defaults to validate(obj) */
+  validateUpdate?(obj: KObject, old: KObject): FieldError[];
+  /** normalize after validation, before storage */
+  canonicalize?(obj: KObject): void;
+  /** warnings to return in Warning headers */
+  warnings?(obj: KObject, old?: KObject): string[];
+  /** PUT of a missing object creates it (upstream: true for e.g. nodes, leases... false for most) */
+  allowCreateOnUpdate?: boolean;
+  /** PUT without metadata.resourceVersion is allowed (default true) */
+  allowUnconditionalUpdate?: boolean;
+}
+
+/** Strategy for the status subresource: take status from the new object, everything else from old. */
+export interface StatusStrategy {
+  prepareForUpdate?(obj: KObject, old: KObject): void;
+  validateUpdate?(obj: KObject, old: KObject): FieldError[];
+}
+
+export interface ScaleSubresource {
+  /** dotted JSON paths */
+  specReplicasPath: string;
+  statusReplicasPath: string;
+  /** path to a metav1.LabelSelector (e.g. spec.selector) turned into a string in Scale.status.selector */
+  labelSelectorPath?: string;
+}
+
+export interface TableColumn {
+  name: string;
+  type: 'string' | 'integer' | 'number' | 'boolean' | 'date';
+  format?: string;
+  description: string;
+  /** 0 = always shown; 1 = shown with -o wide */
+  priority: number;
+}
+
+export interface TableConvertor {
+  /** first column must be Name */
+  columns: TableColumn[];
+  /** one value per column */
+  cells(obj: KObject, now: Date): unknown[];
+}
+
+export type NameValidation = 'dns1123Subdomain' | 'dns1123Label' | 'dns1035Label' | 'pathSegment';
+
+/** Convert between the served form and the stored form (e.g. events.k8s.io/v1 Event ⇄ core v1 Event). */
+export interface StorageConversion {
+  toStorage(obj: KObject): KObject;
+  fromStorage(obj: KObject): KObject;
+}
+
+export interface ResourceDefinition {
+  group: string;
+  version: string;
+  kind: string;
+  /** defaults to `${kind}List` */
+  listKind?: string;
+  /** lowercase plural, the URL segment */
+  plural: string;
+  singular: string;
+  namespaced: boolean;
+  shortNames?: string[];
+  categories?: string[];
+  /** defaults to create, delete, deletecollection, get, list, patch, update, watch */
+  verbs?: string[];
+  /** key prefix under the etcd prefix, e.g. 'services/specs'; defaults to plural */
+  storagePrefix?: string;
+  subresources?: { status?: boolean; scale?: ScaleSubresource };
+  strategy: ResourceStrategy;
+  statusStrategy?: StatusStrategy;
+  /** name format (default dns1123Subdomain) */
+  nameValidation?: NameValidation;
+  /** metadata.generation starts at 1 and increments on changes outside metadata and status */
+  tracksGeneration?: boolean;
+  table?: TableConvertor;
+  /** field-selector fields beyond metadata.name and metadata.namespace, e.g. spec.nodeName */
+  selectableFields?(obj: KObject): Record<string, string>;
+  conversion?: StorageConversion;
+  /** the kind's OpenAPI/model type name in @kubernetes/client-node, e.g. 'V1Deployment' */
+  modelType?: string;
+}
+
+export const DEFAULT_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
+
+export function listKindOf(def: ResourceDefinition): string {
+  return def.listKind ?? `${def.kind}List`;
+}
+
+export function verbsOf(def: ResourceDefinition): string[] {
+  return def.verbs ?? DEFAULT_VERBS;
+}
+
+export function apiVersionOf(def: ResourceDefinition): string {
+  return def.group === '' ? def.version : `${def.group}/${def.version}`;
+}
