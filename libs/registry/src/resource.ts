@@ -94,6 +94,13 @@ export interface ResourceDefinition {
   conversion?: StorageConversion;
   /** the kind's OpenAPI/model type name in @kubernetes/client-node, e.g. 'V1Deployment' */
   modelType?: string;
+  /** DELETE answers with the deleted object instead of a Status (upstream: pods, namespaces...) */
+  returnDeletedObject?: boolean;
+  /**
+   * Graceful deletion: return the grace period (seconds) to wait before the object is removed,
+   * or 0 to delete at once. Upstream pods: a scheduled pod gets its grace period.
+   */
+  gracefulDeletionSeconds?(obj: KObject, requested: number | undefined): number;
 }
 
 export const DEFAULT_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];

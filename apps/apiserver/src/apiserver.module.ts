@@ -1,0 +1,90 @@
+/**
+ * Nest wiring for the API front end: configuration, storage, registry and the HTTP server's
+ * lifecycle. Usable as its own app (bin/kubernest apiserver) or inside the embedded server.
+ */
+import { DynamicModule, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { FastifyInstance } from 'fastify';
+import { builtinResources } from '../../../libs/resources/src';
+import { ResourceRegistry } from '../../../libs/registry/src/registry';
+import { startCompactor } from '../../../libs/storage/src/etcd/compactor';
+import { EtcdStorage } from '../../../libs/storage/src/etcd/etcd-storage';
+import { Storage } from '../../../libs/storage/src/interface';
+import { ApiServer } from './apiserver';
+import { ApiserverConfig } from './config';
+import { X509Authenticator } from './filters/x509-authenticator';
+import { ensureSystemNamespaces } from './system-namespaces';
+
+export const APISERVER_CONFIG = Symbol('APISERVER_CONFIG');
+export const STORAGE = Symbol('STORAGE');
+export const REGISTRY = Symbol('REGISTRY');
+
+/** Mounts the API server on the fastify instance and owns background work (etcd compaction). */
+export class ApiServerLifecycle implements OnModuleInit, OnApplicationShutdown {
+  private stopCompactor?: () => void;
+
+  constructor(
+    readonly server: ApiServer,
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly storage: Storage,
+    private readonly config: ApiserverConfig,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    await this.ensureNamespaces();
+    const fastify = this.adapterHost.httpAdapter.getInstance() as FastifyInstance;
+    this.server.mount(fastify);
+    if (this.storage instanceof EtcdStorage && this.config.etcdCompactionIntervalMs > 0) {
+      this.stopCompactor = startCompactor(this.storage, { intervalMs: this.config.etcdCompactionIntervalMs });
+    }
+  }
+
+  /** Retried until etcd answers, so a replica started before etcd still comes up. */
+  private async ensureNamespaces(): Promise<void> {
+    const def = this.server.registry.lookup('', 'v1', 'namespaces');
+    if (!def) return;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await ensureSystemNamespaces(this.server.storeFor(def));
+        return;
+      } catch (e) {
+        if (attempt === 0) console.warn(`waiting for storage to create system namespaces: ${(e as Error).message}`);
+        await new Promise((r) => setTimeout(r, Math.min(5000, 200 * 2 ** Math.min(attempt, 5))));
+      }
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.server.beginShutdown();
+    this.stopCompactor?.();
+    await this.storage.close();
+  }
+}
+
+@Module({})
+export class ApiserverModule {
+  static forRoot(config: ApiserverConfig, opts: { storage?: Storage } = {}): DynamicModule {
+    return {
+      module: ApiserverModule,
+      providers: [
+        { provide: APISERVER_CONFIG, useValue: config },
+        {
+          provide: STORAGE,
+          useFactory: () => opts.storage ?? new EtcdStorage({ endpoints: config.etcdServers, prefix: config.etcdPrefix }),
+        },
+        { provide: REGISTRY, useFactory: () => new ResourceRegistry(builtinResources()) },
+        {
+          provide: ApiServer,
+          useFactory: (storage: Storage, registry: ResourceRegistry) => new ApiServer(config, storage, registry, { authenticator: new X509Authenticator() }),
+          inject: [STORAGE, REGISTRY],
+        },
+        {
+          provide: ApiServerLifecycle,
+          useFactory: (server: ApiServer, host: HttpAdapterHost, storage: Storage) => new ApiServerLifecycle(server, host, storage, config),
+          inject: [ApiServer, HttpAdapterHost, STORAGE],
+        },
+      ],
+      exports: [ApiServer, STORAGE, REGISTRY],
+    };
+  }
+}

@@ -1,0 +1,10 @@
+export { FlagError, HelpRequested, flag, parseFlags, formatUsage } from './flags';
+export type { FlagDef, FlagSpecs, FlagValues, FlagValueType, ParsedFlags, ParseFlagsOptions } from './flags';
+export { flagTypes, parsePortRange, formatPortRange } from './flag-types';
+export type { PortRange } from './flag-types';
+export { parseGoDuration, formatGoDuration, DurationError } from './go-duration';
+export { parseCIDR, isHostPort, isHttpURL, isUnspecifiedIP } from './net-validation';
+export type { ParsedCIDR } from './net-validation';
+export { defaultAdvertiseAddress } from './advertise-address';
+export { apiserverFlagSpecs, apiserverConfigFrom, parseApiserverFlags } from './apiserver-options';
+export type { ApiserverConfig, ApiserverFlagSpecs, ApiserverFlagValues, ParseApiserverFlagsOptions } from './apiserver-options';

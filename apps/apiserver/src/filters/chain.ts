@@ -1,0 +1,49 @@
+/**
+ * The handler chain: ONE ordered list of filters, in the order a request passes through them.
+ *
+ *   request info → panic recovery → max-in-flight → timeout → CORS → authentication → audit
+ *   → impersonation → authorization → handler
+ */
+import type { Filter, Handler } from '../http/context';
+import { withAudit } from './audit';
+import { withAuthentication } from './authentication';
+import { withAuthorization } from './authorization';
+import { withCORS } from './cors';
+import { defaultAuthorizer } from './default-authorizer';
+import { withImpersonation } from './impersonation';
+import { withMaxInFlight } from './max-in-flight';
+import { withPanicRecovery } from './panic-recovery';
+import { withRequestInfo } from './request-info';
+import { withTimeout } from './timeout';
+import type { ChainDeps } from './types';
+
+export interface NamedFilter {
+  name: string;
+  filter: Filter;
+}
+
+/** The filters in request order (first = outermost). */
+export function chainFilters(deps: ChainDeps): NamedFilter[] {
+  const authorizer = deps.authorizer ?? defaultAuthorizer;
+  const c = deps.config;
+  return [
+    { name: 'request-info', filter: withRequestInfo() },
+    { name: 'panic-recovery', filter: withPanicRecovery() },
+    { name: 'max-in-flight', filter: withMaxInFlight(c) },
+    { name: 'timeout', filter: withTimeout(c) },
+    { name: 'cors', filter: withCORS(c) },
+    { name: 'authentication', filter: withAuthentication({ authenticator: deps.authenticator, anonymousAuth: c.anonymousAuth }) },
+    { name: 'audit', filter: withAudit(deps.auditSink) },
+    { name: 'impersonation', filter: withImpersonation(authorizer) },
+    { name: 'authorization', filter: withAuthorization(authorizer) },
+  ];
+}
+
+/** Wrap `handler` in the filters; the first filter of the list sees the request first. */
+export function applyFilters(handler: Handler, filters: readonly NamedFilter[]): Handler {
+  return filters.reduceRight<Handler>((next, f) => f.filter(next), handler);
+}
+
+export function buildHandlerChain(handler: Handler, deps: ChainDeps): Handler {
+  return applyFilters(handler, chainFilters(deps));
+}

@@ -1,0 +1,16 @@
+export { buildHandlerChain, chainFilters, applyFilters } from './chain';
+export type { NamedFilter } from './chain';
+export * from './types';
+export { parseRequestInfo, withRequestInfo, RequestInfoError } from './request-info';
+export { isLongRunning } from './long-running';
+export { withPanicRecovery } from './panic-recovery';
+export { withMaxInFlight } from './max-in-flight';
+export { withTimeout, TIMEOUT_MESSAGE, RequestTimeoutError } from './timeout';
+export { withCORS } from './cors';
+export { withAuthentication, unionAuthenticator, anonymousUser } from './authentication';
+export { X509Authenticator } from './x509-authenticator';
+export { withAudit } from './audit';
+export { withImpersonation } from './impersonation';
+export { withAuthorization } from './authorization';
+export { defaultAuthorizer, PUBLIC_INFO_PATHS } from './default-authorizer';
+export { forbiddenStatus, forbiddenMessage } from './forbidden';

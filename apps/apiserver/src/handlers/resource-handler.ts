@@ -1,0 +1,162 @@
+/**
+ * The REST handler for resource requests: dispatches a RequestInfo to the verb handlers of one
+ * resource's Store (get, list, watch, create, update, patch, delete, deletecollection, and the
+ * status and scale subresources).
+ */
+import { errors } from '../../../../libs/apimachinery/src/status';
+import { deepCopy, isObject, KObject } from '../../../../libs/apimachinery/src/types';
+import { applyPatch } from '../../../../libs/patch/src';
+import { ResourceDefinition, verbsOf } from '../../../../libs/registry/src/resource';
+import { Store } from '../../../../libs/registry/src/store';
+import type { RequestContext } from '../http/context';
+import { writeObject } from '../http/respond';
+import { decodeObject, readBody } from './body';
+import { parseDeleteParams } from './delete-options';
+import { checkUnknownFields } from './field-validation';
+import { parseListParams } from './list-params';
+import { parseWriteParams } from './options';
+import { getScale, scaleMutation } from './scale';
+import { requestedTransform, transformList, transformObject } from './table';
+import { serveWatch } from './watch';
+
+export interface StoreProvider {
+  storeFor(def: ResourceDefinition): Store;
+}
+
+const SUBRESOURCE_VERBS = new Set(['get', 'update', 'patch']);
+
+export async function handleResource(ctx: RequestContext, def: ResourceDefinition, stores: StoreProvider, minRequestTimeoutSeconds: number): Promise<void> {
+  const info = ctx.info;
+  const store = stores.storeFor(def);
+  const ns = def.namespaced ? info.namespace : '';
+  if (def.namespaced && !info.namespace && info.name && info.verb !== 'list' && info.verb !== 'watch') {
+    throw errors.notFoundPath();
+  }
+  if (!def.namespaced && info.namespace && info.resource !== 'namespaces') {
+    throw errors.notFoundPath();
+  }
+
+  if (info.subresource) {
+    const sub = info.subresource;
+    const known = (sub === 'status' && def.subresources?.status) || (sub === 'scale' && def.subresources?.scale);
+    if (!known || !info.name) throw errors.notFoundPath();
+    if (!SUBRESOURCE_VERBS.has(info.verb)) throw errors.methodNotAllowed();
+    if (sub === 'scale') return handleScale(ctx, def, store, ns);
+    return handleStatus(ctx, def, store, ns);
+  }
+
+  const verbs = verbsOf(def);
+  if (!verbs.includes(info.verb)) {
+    throw errors.methodNotSupported({ group: def.group, resource: def.plural }, info.verb);
+  }
+  switch (info.verb) {
+    case 'get':
+      return respondObject(ctx, def, await store.get(ns, info.name, ctx.query.get('resourceVersion') ?? undefined));
+    case 'list': {
+      const params = parseListParams(ctx.query, def, ns);
+      const list = await store.list(ns, params);
+      const t = requestedTransform(ctx.req.headers.accept);
+      return writeObject(ctx, 200, t ? transformList(def, t, list, ctx.query.get('includeObject')) : list);
+    }
+    case 'watch': {
+      const params = parseListParams(ctx.query, def, ns, true);
+      return serveWatch(ctx, def, store, ns, params, minRequestTimeoutSeconds);
+    }
+    case 'create': {
+      const wp = parseWriteParams(ctx.query, 'CreateOptions');
+      const obj = decodeObject(ctx, await readBody(ctx), def);
+      checkUnknownFields(ctx, def, obj, wp.fieldValidation);
+      if (info.name && obj.metadata.name && obj.metadata.name !== info.name) {
+        throw errors.badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${info.name})`);
+      }
+      def.strategy.default?.(obj);
+      const created = await store.create(ns, obj, { dryRun: wp.dryRun });
+      return respondObject(ctx, def, created, 201);
+    }
+    case 'update': {
+      const wp = parseWriteParams(ctx.query, 'UpdateOptions');
+      const obj = decodeObject(ctx, await readBody(ctx), def);
+      checkUnknownFields(ctx, def, obj, wp.fieldValidation);
+      def.strategy.default?.(obj);
+      const { object, created } = await store.update(ns, info.name, () => deepCopy(obj), {
+        dryRun: wp.dryRun,
+        createIfMissing: def.strategy.allowCreateOnUpdate ? async () => deepCopy(obj) : undefined,
+      });
+      await store.finishDeletionIfDone(object);
+      return respondObject(ctx, def, object, created ? 201 : 200);
+    }
+    case 'patch': {
+      const wp = parseWriteParams(ctx.query, 'PatchOptions');
+      const body = await readBody(ctx);
+      const contentType = (ctx.req.headers['content-type'] ?? '').split(';')[0].trim();
+      const { object } = await store.update(
+        ns,
+        info.name,
+        (current) => {
+          const patched = applyPatch(contentType, current, body, def.modelType);
+          if (!isObject(patched)) throw errors.badRequest('the patch produced an object that is not a JSON object');
+          const obj = patched as KObject;
+          if (obj.kind !== def.kind || obj.apiVersion !== current.apiVersion) {
+            obj.kind = def.kind;
+            obj.apiVersion = current.apiVersion;
+          }
+          if (!isObject(obj.metadata)) obj.metadata = {};
+          checkUnknownFields(ctx, def, obj, wp.fieldValidation);
+          def.strategy.default?.(obj);
+          return obj;
+        },
+        { dryRun: wp.dryRun },
+      );
+      await store.finishDeletionIfDone(object);
+      return respondObject(ctx, def, object);
+    }
+    case 'delete': {
+      const p = await parseDeleteParams(ctx);
+      const { body, stillPresent } = await store.delete(ns, info.name, p);
+      return writeObject(ctx, stillPresent ? 202 : 200, body);
+    }
+    case 'deletecollection': {
+      const p = await parseDeleteParams(ctx);
+      const params = parseListParams(ctx.query, def, ns);
+      const list = await store.deleteCollection(ns, params, p);
+      return writeObject(ctx, 200, list);
+    }
+  }
+  throw errors.methodNotAllowed();
+}
+
+function respondObject(ctx: RequestContext, def: ResourceDefinition, obj: KObject, code = 200): void {
+  const t = requestedTransform(ctx.req.headers.accept);
+  writeObject(ctx, code, t ? transformObject(def, t, obj, ctx.query.get('includeObject')) : obj);
+}
+
+async function handleStatus(ctx: RequestContext, def: ResourceDefinition, store: Store, ns: string): Promise<void> {
+  const name = ctx.info.name;
+  if (ctx.info.verb === 'get') return respondObject(ctx, def, await store.get(ns, name));
+  const wp = parseWriteParams(ctx.query, ctx.info.verb === 'patch' ? 'PatchOptions' : 'UpdateOptions');
+  const body = await readBody(ctx);
+  const contentType = (ctx.req.headers['content-type'] ?? '').split(';')[0].trim();
+  const desired = ctx.info.verb === 'update' ? decodeObject(ctx, body, def) : undefined;
+  const { object } = await store.update(
+    ns,
+    name,
+    (current) => {
+      const next = desired ? deepCopy(desired) : (applyPatch(contentType, current, body, def.modelType) as KObject);
+      if (!isObject(next.metadata)) next.metadata = {};
+      def.strategy.default?.(next);
+      return next;
+    },
+    { dryRun: wp.dryRun, subresource: 'status' },
+  );
+  return respondObject(ctx, def, object);
+}
+
+async function handleScale(ctx: RequestContext, def: ResourceDefinition, store: Store, ns: string): Promise<void> {
+  const name = ctx.info.name;
+  if (ctx.info.verb === 'get') return writeObject(ctx, 200, getScale(def, await store.get(ns, name)));
+  const wp = parseWriteParams(ctx.query, ctx.info.verb === 'patch' ? 'PatchOptions' : 'UpdateOptions');
+  const body = await readBody(ctx);
+  const contentType = (ctx.req.headers['content-type'] ?? '').split(';')[0].trim();
+  const { object } = await store.update(ns, name, scaleMutation(def, ctx.info.verb, contentType, body), { dryRun: wp.dryRun, subresource: '' });
+  return writeObject(ctx, 200, getScale(def, object));
+}

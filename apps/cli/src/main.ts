@@ -1,0 +1,59 @@
+/**
+ * The `kubernest` command: dispatches to a component (`apiserver` now; `watch-cache`,
+ * `konnectivity-server`, `konnectivity-agent`, `bootstrap-controller`, `server` later).
+ * Flag errors print one clear line and exit 1, as kube-apiserver does.
+ */
+import { FlagError, HelpRequested } from '../../apiserver/src/config';
+import { runApiserver } from '../../apiserver/src/main';
+
+type Component = (argv: string[]) => Promise<void>;
+
+const components: Record<string, () => Promise<Component>> = {
+  apiserver: async () => runApiserver,
+};
+
+const usage = `Usage: kubernest <component> [flags]
+
+Components:
+  apiserver   an API front-end replica (kube-apiserver compatible flags)
+
+Run 'kubernest <component> --help' for the component's flags.`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '-h' || name === '--help' || name === 'help') {
+    console.log(usage);
+    return name ? 0 : 1;
+  }
+  const load = components[name];
+  if (!load) {
+    console.error(`Error: unknown component "${name}" for "kubernest"\n\n${usage}`);
+    return 1;
+  }
+  try {
+    await (await load())(rest);
+    return -1; // keep running
+  } catch (e) {
+    if (e instanceof HelpRequested) {
+      console.log(e.message);
+      return 0;
+    }
+    if (e instanceof FlagError) {
+      console.error(`Error: ${e.message}`);
+      return 1;
+    }
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE' || code === 'EACCES') {
+      console.error(`Error: failed to listen: ${(e as Error).message}`);
+      return 1;
+    }
+    console.error(`Error: ${(e as Error).message ?? e}`);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then((code) => {
+    if (code >= 0) process.exit(code);
+  });
+}

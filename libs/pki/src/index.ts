@@ -1,0 +1,11 @@
+export { ensureCerts, CERT_FILES } from './ensure-certs';
+export type { CertBundle, EnsureCertsOptions } from './ensure-certs';
+export { createCA, loadCA } from './certificate-authority';
+export type { CertificateAuthority, CreateCAOptions } from './certificate-authority';
+export { issueCert, issueClientCert, issueServingCert, servingCertNames } from './issue';
+export type { IssuedCert, IssueOptions } from './issue';
+export { buildKubeconfig, writeKubeconfig } from './kubeconfig';
+export type { KubeconfigParams } from './kubeconfig';
+export { parseCertSubject, reuseProblem } from './inspect';
+export type { CertSubject, ReuseCheck } from './inspect';
+export { importPrivateKeyPem, exportPrivateKeyPem, generateKeyPair } from './crypto';

@@ -1,0 +1,53 @@
+/** The built-in resource definitions of the API server (Kubernetes 1.32 behaviour). */
+import { ResourceDefinition } from '../../registry/src/resource';
+import { deploymentsDefinition } from './apps/deployments';
+import { replicaSetsDefinition } from './apps/replicasets';
+import { leasesDefinition } from './coordination/leases';
+import { configMapsDefinition } from './core/configmaps';
+import { endpointsDefinition } from './core/endpoints';
+import { coreEventsDefinition } from './core/events';
+import { namespacesDefinition } from './core/namespaces';
+import { nodesDefinition } from './core/nodes';
+import { podsDefinition } from './core/pods';
+import { secretsDefinition } from './core/secrets';
+import { serviceAccountsDefinition } from './core/serviceaccounts';
+import { servicesDefinition } from './core/services';
+import { eventsV1Definition } from './events/events';
+
+export function builtinResources(): ResourceDefinition[] {
+  return [
+    namespacesDefinition(),
+    configMapsDefinition(),
+    secretsDefinition(),
+    servicesDefinition(),
+    endpointsDefinition(),
+    podsDefinition(),
+    nodesDefinition(),
+    coreEventsDefinition(),
+    serviceAccountsDefinition(),
+    eventsV1Definition(),
+    leasesDefinition(),
+    deploymentsDefinition(),
+    replicaSetsDefinition(),
+  ];
+}
+
+export {
+  configMapsDefinition,
+  coreEventsDefinition,
+  deploymentsDefinition,
+  endpointsDefinition,
+  eventsV1Definition,
+  leasesDefinition,
+  namespacesDefinition,
+  nodesDefinition,
+  podsDefinition,
+  replicaSetsDefinition,
+  secretsDefinition,
+  serviceAccountsDefinition,
+  servicesDefinition,
+};
+export { humanDuration, translateTimestampSince } from './printing/age';
+export { coreToEventsV1, eventsV1ToCore } from './events/conversion';
+export { defaultPodSpec, defaultPodTemplateSpec } from './core/podspec/defaults';
+export { validatePodSpec, validatePodTemplateSpec } from './core/podspec/validation';
