@@ -2,6 +2,7 @@
 import { parse as parseYaml } from 'yaml';
 import { errors } from '../../../../libs/apimachinery/src/status';
 import { isObject, KObject } from '../../../../libs/apimachinery/src/types';
+import { decodeKubernetesProtobuf, PROTOBUF_MEDIA_TYPE, ProtobufDecodeError } from '../../../../libs/protobuf/src';
 import { apiVersionOf, ResourceDefinition } from '../../../../libs/registry/src/resource';
 import type { RequestContext } from '../http/context';
 
@@ -39,8 +40,9 @@ function summarize(body: Buffer): string {
   return body.length > max ? `${body.subarray(0, max).toString('hex')} ...` : body.toString('hex');
 }
 
-/** Parse JSON or YAML into a plain value, or throw the upstream-style 400. */
+/** Parse JSON, YAML or Kubernetes protobuf into a plain value, or throw the upstream-style 400. */
 export function parseDocument(body: Buffer, media: string, expectedKind: string): unknown {
+  if (media === PROTOBUF_MEDIA_TYPE) return parseProtobuf(body, expectedKind);
   try {
     if (media === 'application/yaml') return parseYaml(body.toString('utf8'));
     return JSON.parse(body.toString('utf8'));
@@ -52,14 +54,20 @@ export function parseDocument(body: Buffer, media: string, expectedKind: string)
   }
 }
 
+function parseProtobuf(body: Buffer, expectedKind: string): unknown {
+  try {
+    return decodeKubernetesProtobuf(body);
+  } catch (e) {
+    if (!(e instanceof ProtobufDecodeError)) throw e;
+    throw errors.badRequest(`the object provided is unrecognized (must be of type ${expectedKind}): ${e.message} (${summarize(body)})`);
+  }
+}
+
 /** Decode a create/update body for a resource: checks media type, shape, apiVersion and kind. */
 export function decodeObject(ctx: RequestContext, body: Buffer, def: ResourceDefinition, expectedKind = def.kind, expectedApiVersion = apiVersionOf(def)): KObject {
   const media = mediaTypeOf(ctx) || 'application/json';
   if (!DECODABLE.includes(media)) {
     throw errors.unsupportedMediaType(media, ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf']);
-  }
-  if (media === 'application/vnd.kubernetes.protobuf') {
-    throw errors.unsupportedMediaType(media, ['application/json', 'application/yaml']);
   }
   if (body.length === 0) throw errors.badRequest('the server rejected our request for an unknown reason');
   const doc = parseDocument(body, media, expectedKind);

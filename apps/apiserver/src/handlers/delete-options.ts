@@ -4,7 +4,8 @@ import { errors } from '../../../../libs/apimachinery/src/status';
 import { isObject } from '../../../../libs/apimachinery/src/types';
 import { DeleteParams } from '../../../../libs/registry/src/store';
 import type { RequestContext } from '../http/context';
-import { parseDocument, readBody } from './body';
+import { PROTOBUF_MEDIA_TYPE } from '../../../../libs/protobuf/src';
+import { mediaTypeOf, parseDocument, readBody } from './body';
 
 const POLICIES = ['Foreground', 'Background', 'Orphan'];
 
@@ -12,8 +13,8 @@ export async function parseDeleteParams(ctx: RequestContext): Promise<DeletePara
   const body = await readBody(ctx);
   let opts: Record<string, unknown> = {};
   if (body.length > 0) {
-    const media = (ctx.req.headers['content-type'] ?? 'application/json').split(';')[0].trim();
-    const doc = parseDocument(body, media === 'application/yaml' ? media : 'application/json', 'DeleteOptions');
+    const media = mediaTypeOf(ctx);
+    const doc = parseDocument(body, media === 'application/yaml' || media === PROTOBUF_MEDIA_TYPE ? media : 'application/json', 'DeleteOptions');
     if (!isObject(doc)) throw errors.badRequest('the object provided is unrecognized (must be of type DeleteOptions)');
     opts = doc;
   }

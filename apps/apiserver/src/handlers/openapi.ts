@@ -18,8 +18,10 @@ export class OpenApiEndpoints {
     const path = ctx.path.replace(/\/$/, '');
     if (path === '/openapi/v2') {
       const etag = this.builder.v2Etag();
-      if (accept.includes(V2_PROTOBUF)) return send(ctx, this.builder.v2Protobuf(), etag, V2_PROTOBUF);
-      if (accept.includes(V2_PROTOBUF_OLD)) return send(ctx, this.builder.v2Protobuf(), etag, V2_PROTOBUF_OLD);
+      // Both accepted spellings are answered with the dotted one: Go's mime parser (kubectl) rejects '@'.
+      if (accept.includes(V2_PROTOBUF) || accept.includes(V2_PROTOBUF_OLD)) {
+        return send(ctx, this.builder.v2Protobuf(), etag, V2_PROTOBUF_OLD);
+      }
       return send(ctx, Buffer.from(this.builder.v2Json()), etag, 'application/json');
     }
     if (path === '/openapi/v3') {

@@ -37,7 +37,7 @@ export function scaleMutation(def: ResourceDefinition, verb: string, contentType
       if (!isObject(patched)) throw errors.badRequest('the patch produced an object that is not a JSON object');
       scale = patched;
     } else {
-      const doc = parseDocument(body, 'application/json', 'Scale');
+      const doc = parseDocument(body, contentType.split(';')[0].trim().toLowerCase() || 'application/json', 'Scale');
       if (!isObject(doc)) throw errors.badRequest('the object provided is unrecognized (must be of type Scale)');
       scale = doc;
     }
