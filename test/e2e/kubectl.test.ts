@@ -84,7 +84,8 @@ describe.each(['1.32', '1.27'])('kubectl %s', (version) => {
     const sel = await k('get', 'cm', '-n', ns, '-l', 'tier=backend', '-o', 'name');
     expect(sel.stdout.trim()).toBe('configmap/cm1');
     const a = await k('annotate', 'cm', 'cm1', '-n', ns, 'note=hello');
-    expect(a.stdout.trim(), a.stderr).toBe('configmap/cm1 annotated');
+    // kubectl 1.27 itself prints "annotate" (its print flags lost the past tense); later versions "annotated"
+    expect(a.stdout.trim(), a.stderr).toBe(version === '1.27' ? 'configmap/cm1 annotate' : 'configmap/cm1 annotated');
     const p = await k('patch', 'cm', 'cm1', '-n', ns, '-p', '{"data":{"k":"patched"}}');
     expect(p.stdout.trim(), p.stderr).toBe('configmap/cm1 patched');
     const jp = await k('patch', 'cm', 'cm1', '-n', ns, '--type=json', '-p', '[{"op":"add","path":"/data/x","value":"y"}]');

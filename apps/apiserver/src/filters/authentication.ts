@@ -1,9 +1,10 @@
 /**
  * Authentication: ask the Authenticator who sent the request. A user found → ctx.user (with
  * system:authenticated added, as upstream's AuthenticatedGroupAdder) and the Authorization header
- * removed. No credentials → the anonymous user when --anonymous-auth (authorization then decides
- * what anonymous may do), otherwise 401. Invalid credentials → 401 even with anonymous auth
- * (upstream's union.NewFailOnError).
+ * removed. No credentials → the anonymous user when --anonymous-auth and the path is one of the
+ * anonymous paths (upstream's AuthenticationConfiguration `anonymous.conditions`, here fixed to
+ * /healthz, /livez, /readyz, /version and their sub-paths), otherwise 401. Invalid credentials →
+ * 401 even with anonymous auth (upstream's union.NewFailOnError).
  */
 import type { Filter, UserInfo } from '../http/context';
 import { failureStatus, writeStatus } from './responses';
@@ -12,6 +13,16 @@ import { ALL_AUTHENTICATED, ALL_UNAUTHENTICATED, ANONYMOUS_USER, type Authentica
 export interface AuthenticationOptions {
   authenticator: Authenticator;
   anonymousAuth: boolean;
+  /** paths (and their sub-paths) anonymous requests may reach; undefined = every path */
+  anonymousPaths?: readonly string[];
+}
+
+/** The paths anonymous requests are authenticated on by default. */
+export const DEFAULT_ANONYMOUS_PATHS: readonly string[] = ['/healthz', '/livez', '/readyz', '/version'];
+
+function anonymousAllowed(path: string, allowed: readonly string[] | undefined): boolean {
+  if (!allowed) return true;
+  return allowed.some((p) => path === p || path.startsWith(`${p}/`));
 }
 
 export function anonymousUser(): UserInfo {
@@ -59,7 +70,7 @@ export function withAuthentication(opts: AuthenticationOptions): Filter {
     if (user) {
       ctx.user = withAuthenticatedGroup(user);
       delete ctx.req.headers.authorization;
-    } else if (opts.anonymousAuth) {
+    } else if (opts.anonymousAuth && anonymousAllowed(ctx.path, opts.anonymousPaths)) {
       ctx.user = anonymousUser();
     } else {
       writeStatus(ctx, unauthorizedStatus());

@@ -83,17 +83,15 @@ describe('chain behaviour', () => {
     expect(resource).toBe('pods');
   });
 
-  it('anonymous: public paths allowed, the rest 403; without anonymous auth 401', async () => {
+  it('anonymous: public paths allowed, the rest 401; without anonymous auth 401 everywhere', async () => {
     const chain = buildHandlerChain(okHandler, { config, authenticator: noCreds });
     const health = fakeContext({ url: '/healthz' });
     await chain(health.ctx);
     expect(health.res.statusCode).toBe(200);
     const api = fakeContext({ url: '/api/v1/namespaces/default/pods' });
     await chain(api.ctx);
-    expect(api.res.statusCode).toBe(403);
-    expect((api.res.json() as { message: string }).message).toBe(
-      'pods is forbidden: User "system:anonymous" cannot list resource "pods" in API group "" in the namespace "default"',
-    );
+    expect(api.res.statusCode).toBe(401);
+    expect(api.res.json()).toMatchObject({ kind: 'Status', reason: 'Unauthorized', message: 'Unauthorized', code: 401 });
     const strict = fakeContext({ url: '/healthz' });
     await buildHandlerChain(okHandler, { config: { ...config, anonymousAuth: false }, authenticator: noCreds })(strict.ctx);
     expect(strict.res.statusCode).toBe(401);
@@ -205,7 +203,7 @@ describe('chain over real TLS with client certificates', () => {
     expect(ok.headers['audit-id']).toBeDefined();
 
     const anon = await get('/api/v1/namespaces/default/pods');
-    expect(anon.status).toBe(403);
+    expect(anon.status).toBe(401);
     const version = await get('/version');
     expect(version.status).toBe(200);
     expect(JSON.parse(version.body).user.name).toBe('system:anonymous');

@@ -6,7 +6,7 @@
  */
 import type { Filter, Handler } from '../http/context';
 import { withAudit } from './audit';
-import { withAuthentication } from './authentication';
+import { DEFAULT_ANONYMOUS_PATHS, withAuthentication } from './authentication';
 import { withAuthorization } from './authorization';
 import { withCORS } from './cors';
 import { defaultAuthorizer } from './default-authorizer';
@@ -32,7 +32,7 @@ export function chainFilters(deps: ChainDeps): NamedFilter[] {
     { name: 'max-in-flight', filter: withMaxInFlight(c) },
     { name: 'timeout', filter: withTimeout(c) },
     { name: 'cors', filter: withCORS(c) },
-    { name: 'authentication', filter: withAuthentication({ authenticator: deps.authenticator, anonymousAuth: c.anonymousAuth }) },
+    { name: 'authentication', filter: withAuthentication({ authenticator: deps.authenticator, anonymousAuth: c.anonymousAuth, anonymousPaths: DEFAULT_ANONYMOUS_PATHS }) },
     { name: 'audit', filter: withAudit(deps.auditSink) },
     { name: 'impersonation', filter: withImpersonation(authorizer) },
     { name: 'authorization', filter: withAuthorization(authorizer) },
