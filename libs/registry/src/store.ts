@@ -275,13 +275,17 @@ export class Store {
     // system fields users cannot change
     meta.uid = old.uid;
     meta.creationTimestamp = old.creationTimestamp;
-    if (old.deletionTimestamp) meta.deletionTimestamp = old.deletionTimestamp;
-    else delete meta.deletionTimestamp;
-    if (old.deletionGracePeriodSeconds !== undefined) meta.deletionGracePeriodSeconds = old.deletionGracePeriodSeconds;
-    else delete meta.deletionGracePeriodSeconds;
+    // graceful deletion (the internal 'delete' subresource) is the only writer of the deletion fields
+    if (subresource !== 'delete') {
+      if (old.deletionTimestamp) meta.deletionTimestamp = old.deletionTimestamp;
+      else delete meta.deletionTimestamp;
+      if (old.deletionGracePeriodSeconds !== undefined) meta.deletionGracePeriodSeconds = old.deletionGracePeriodSeconds;
+      else delete meta.deletionGracePeriodSeconds;
+    }
     if (this.def.tracksGeneration) {
       const gen = typeof old.generation === 'number' ? old.generation : 1;
-      meta.generation = subresource === '' && !jsonEqual(specPart(next), specPart(current)) ? gen + 1 : gen;
+      const startsDeletion = subresource === 'delete' && !old.deletionTimestamp && !!meta.deletionTimestamp;
+      meta.generation = (subresource === '' && !jsonEqual(specPart(next), specPart(current))) || startsDeletion ? gen + 1 : gen;
     } else if (old.generation !== undefined) {
       meta.generation = old.generation;
     } else {
@@ -289,7 +293,9 @@ export class Store {
     }
     delete meta.selfLink;
 
-    const errs = [...validateObjectMetaUpdate(meta, old)];
+    // graceful deletion may set the deletion fields; every other writer keeps them (validated as immutable)
+    const oldMeta = subresource === 'delete' ? { ...old, deletionTimestamp: meta.deletionTimestamp, deletionGracePeriodSeconds: meta.deletionGracePeriodSeconds } : old;
+    const errs = [...validateObjectMetaUpdate(meta, oldMeta)];
     if (subresource === 'status') errs.push(...(this.def.statusStrategy?.validateUpdate?.(next, current) ?? []));
     else {
       errs.push(...validateObjectMeta(meta, this.def.namespaced, this.def.nameValidation ?? 'dns1123Subdomain'));
