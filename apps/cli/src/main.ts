@@ -35,7 +35,7 @@ export async function main(argv: string[]): Promise<number> {
     return -1; // keep running
   } catch (e) {
     if (e instanceof HelpRequested) {
-      console.log(e.message);
+      console.log(e.usage);
       return 0;
     }
     if (e instanceof FlagError) {

@@ -50,7 +50,16 @@ export interface ApiserverConfig {
   watchCacheServers: string[];
   /** -v / --v */
   logLevel: number;
+  /**
+   * Test-only, never a flag: the env var KUBERNEST_TEST_PANIC_PATH names a path whose requests throw
+   * inside the handler (after the filter chain), so end-to-end tests can check panic recovery.
+   * Unset (the default) = no such path.
+   */
+  testPanicPath?: string;
 }
+
+/** The env var read into ApiserverConfig.testPanicPath (end-to-end tests only). */
+export const TEST_PANIC_PATH_ENV = 'KUBERNEST_TEST_PANIC_PATH';
 
 const nonNegative = (flagName: string) => (v: number) => (v < 0 ? `--${flagName} can not be negative value` : undefined);
 
@@ -169,7 +178,7 @@ export type ApiserverFlagValues = FlagValues<ApiserverFlagSpecs>;
 export interface ParseApiserverFlagsOptions {
   /** replace flag defaults, keyed like apiserverFlagSpecs (e.g. { etcdServers: ['http://127.0.0.1:2379'] }) */
   defaults?: Partial<ApiserverFlagValues>;
-  /** command path used in messages (default 'kubernest server') */
+  /** command path used in messages (default 'kubernest apiserver') */
   command?: string;
 }
 
@@ -243,6 +252,7 @@ export function apiserverConfigFrom(v: ApiserverFlagValues): ApiserverConfig {
     anonymousAuth: v.anonymousAuth,
     watchCacheServers: v.watchCacheServers,
     logLevel: v.logLevel,
+    ...(process.env[TEST_PANIC_PATH_ENV] ? { testPanicPath: process.env[TEST_PANIC_PATH_ENV] } : {}),
   };
 }
 
@@ -252,7 +262,7 @@ export function apiserverConfigFrom(v: ApiserverFlagValues): ApiserverConfig {
  */
 export function parseApiserverFlags(argv: string[], opts: ParseApiserverFlagsOptions = {}): ApiserverConfig {
   const { values } = parseFlags(apiserverFlagSpecs, argv, {
-    command: opts.command ?? 'kubernest server',
+    command: opts.command ?? 'kubernest apiserver',
     defaults: opts.defaults,
     description: 'The Kubernetes API server validates and configures data for the api objects which include pods, services, replicationcontrollers, and others.',
   });

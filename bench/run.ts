@@ -1,0 +1,407 @@
+/**
+ * The first Kubernest benchmark: how much slower is a ConfigMap create / get through one Kubernest
+ * API replica than the etcd put / get it boils down to?
+ *
+ * Starts its own etcd and one API replica (the compiled bin/kubernest, over TLS), then measures,
+ * with the same op count and concurrency:
+ *   - etcd put / etcd get: the raw etcd3 client (as the server uses it) on a ~300-byte JSON value;
+ *   - kubernest create / kubernest get: POST and GET of a ConfigMap of about the same size, over
+ *     keep-alive HTTPS with the admin client certificate.
+ * Prints a table and writes bench/results/latest.json. See bench/README.md.
+ *
+ * Environment: BENCH_OPS (2000), BENCH_CONCURRENCY (16), BENCH_WARMUP (200 per operation),
+ * BENCH_TIMEOUT_MS (120000, the whole run including start-up).
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { Agent, request } from 'node:https';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { Etcd3 } from 'etcd3';
+import { parse as parseYaml } from 'yaml';
+import { DEFAULT_GRPC_OPTIONS } from '../libs/storage/src/etcd/etcd-storage';
+import { ApiserverInstance, REPO_ROOT, startApiserver } from '../test/harness/apiserver';
+import { EtcdInstance, startEtcd } from '../test/harness/etcd';
+
+function intEnv(name: string, dflt: number, min: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return dflt;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer >= ${min}, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
+const OPS = intEnv('BENCH_OPS', 2000, 1);
+const CONCURRENCY = intEnv('BENCH_CONCURRENCY', 16, 1);
+const WARMUP = intEnv('BENCH_WARMUP', 200, 0);
+const TIMEOUT_MS = intEnv('BENCH_TIMEOUT_MS', 120_000, 1000);
+const REQUEST_TIMEOUT_MS = 10_000;
+const VALUE_BYTES = 300;
+const NAMESPACE = 'default';
+const RESULTS_DIR = join(REPO_ROOT, 'bench', 'results');
+
+/** Set once the run is over (done, failed or timed out): workers stop picking up new ops. */
+let aborted = false;
+
+// ---------------------------------------------------------------------------------------------
+// payloads
+
+/** A ConfigMap whose JSON encoding is exactly VALUE_BYTES long (padding the one data value). */
+function configMapJson(name: string): string {
+  const make = (pad: string) =>
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name, namespace: NAMESPACE, labels: { app: 'kubernest-bench' } },
+      data: { payload: pad },
+    });
+  const base = make('').length;
+  return make('x'.repeat(Math.max(0, VALUE_BYTES - base)));
+}
+
+/** Fixed-width names so every payload has the same size. */
+const opName = (prefix: string, i: number) => `${prefix}-${String(i).padStart(7, '0')}`;
+
+// ---------------------------------------------------------------------------------------------
+// measurement
+
+interface Result {
+  operation: string;
+  ops: number;
+  concurrency: number;
+  errors: number;
+  firstError?: string;
+  durationMs: number;
+  opsPerSec: number;
+  latencyMs: { p50: number; p90: number; p99: number; max: number; mean: number };
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  const idx = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[idx];
+}
+
+const round = (n: number, digits = 3) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+/**
+ * Runs op(0..count-1) with at most `concurrency` in flight, timing each. A failed op counts as
+ * an error (its latency is not recorded); the run goes on.
+ */
+async function measure(operation: string, count: number, concurrency: number, op: (i: number) => Promise<void>): Promise<Result> {
+  const latencies: number[] = [];
+  let errors = 0;
+  let firstError: string | undefined;
+  let next = 0;
+  const worker = async () => {
+    for (;;) {
+      if (aborted) throw new Error(`aborted during ${operation}`);
+      const i = next++;
+      if (i >= count) return;
+      const t0 = process.hrtime.bigint();
+      try {
+        await op(i);
+        latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      } catch (e) {
+        errors++;
+        firstError ??= e instanceof Error ? e.message : String(e);
+      }
+    }
+  };
+  const start = process.hrtime.bigint();
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
+  const durationMs = Number(process.hrtime.bigint() - start) / 1e6;
+  latencies.sort((a, b) => a - b);
+  const mean = latencies.reduce((s, x) => s + x, 0) / (latencies.length || 1);
+  return {
+    operation,
+    ops: count,
+    concurrency,
+    errors,
+    ...(firstError !== undefined ? { firstError } : {}),
+    durationMs: round(durationMs, 1),
+    opsPerSec: round(latencies.length / (durationMs / 1000), 1),
+    latencyMs: {
+      p50: round(percentile(latencies, 50)),
+      p90: round(percentile(latencies, 90)),
+      p99: round(percentile(latencies, 99)),
+      max: round(latencies[latencies.length - 1] ?? NaN),
+      mean: round(mean),
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// the Kubernest client: one keep-alive agent with the admin certificate
+
+interface Creds {
+  ca: string;
+  cert: string;
+  key: string;
+}
+
+function credsFromKubeconfig(path: string): Creds {
+  const kc = parseYaml(readFileSync(path, 'utf8')) as {
+    clusters: { cluster: { 'certificate-authority-data': string } }[];
+    users: { user: { 'client-certificate-data': string; 'client-key-data': string } }[];
+  };
+  const b = (s: string) => Buffer.from(s, 'base64').toString('utf8');
+  return {
+    ca: b(kc.clusters[0].cluster['certificate-authority-data']),
+    cert: b(kc.users[0].user['client-certificate-data']),
+    key: b(kc.users[0].user['client-key-data']),
+  };
+}
+
+class KubeClient {
+  readonly agent: Agent;
+  constructor(
+    private readonly baseUrl: string,
+    creds: Creds,
+    maxSockets: number,
+  ) {
+    this.agent = new Agent({ keepAlive: true, maxSockets, ca: creds.ca, cert: creds.cert, key: creds.key });
+  }
+
+  /** Resolves with the body when the status is `expect`, rejects otherwise. */
+  call(method: string, path: string, expect: number, body?: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const req = request(
+        this.baseUrl + path,
+        {
+          method,
+          agent: this.agent,
+          timeout: REQUEST_TIMEOUT_MS,
+          headers: {
+            Accept: 'application/json',
+            ...(body !== undefined ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) } : {}),
+          },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            if (res.statusCode === expect) resolve(text);
+            else reject(new Error(`${method} ${path}: HTTP ${res.statusCode}: ${text.slice(0, 300)}`));
+          });
+          res.on('error', reject);
+        },
+      );
+      req.on('timeout', () => req.destroy(new Error(`${method} ${path}: no answer in ${REQUEST_TIMEOUT_MS} ms`)));
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+
+  /** Sockets opened so far (one TLS handshake each): shows the keep-alive worked. */
+  socketsOpened = 0;
+  countSockets(): void {
+    const orig = this.agent.createConnection.bind(this.agent);
+    this.agent.createConnection = ((...args: Parameters<typeof orig>) => {
+      this.socketsOpened++;
+      return orig(...args);
+    }) as typeof orig;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// the run
+
+function gitCommit(): string | undefined {
+  try {
+    const sha = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    return dirty ? `${sha}-dirty` : sha;
+  } catch {
+    return undefined;
+  }
+}
+
+function table(results: Result[]): string {
+  const head = ['operation', 'ops', 'errors', 'ops/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms'];
+  const rows = results.map((r) => [
+    r.operation,
+    String(r.ops),
+    String(r.errors),
+    r.opsPerSec.toFixed(0),
+    r.latencyMs.p50.toFixed(2),
+    r.latencyMs.p90.toFixed(2),
+    r.latencyMs.p99.toFixed(2),
+    r.latencyMs.max.toFixed(2),
+  ]);
+  const widths = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
+  const line = (cells: string[]) => cells.map((s, c) => (c === 0 ? s.padEnd(widths[c]) : s.padStart(widths[c]))).join('  ');
+  return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+interface Ratio {
+  /** Kubernest ops/s ÷ raw etcd ops/s: the share of etcd's throughput left (1 = none lost) */
+  throughput: number;
+  /** Kubernest p50 ÷ raw etcd p50: how many times slower a typical request is */
+  p50Latency: number;
+  /** Kubernest p99 ÷ raw etcd p99 */
+  p99Latency: number;
+}
+
+function ratio(kn: Result, raw: Result): Ratio {
+  return {
+    throughput: round(kn.opsPerSec / raw.opsPerSec),
+    p50Latency: round(kn.latencyMs.p50 / raw.latencyMs.p50, 2),
+    p99Latency: round(kn.latencyMs.p99 / raw.latencyMs.p99, 2),
+  };
+}
+
+async function bench(state: { etcd?: EtcdInstance; api?: ApiserverInstance; client?: Etcd3; kube?: KubeClient }): Promise<boolean> {
+  const log = (s: string) => process.stderr.write(`[bench] ${s}\n`);
+  log(`ops=${OPS} concurrency=${CONCURRENCY} warmup=${WARMUP} value=${VALUE_BYTES}B timeout=${TIMEOUT_MS}ms`);
+
+  let t = Date.now();
+  state.etcd = await startEtcd();
+  log(`etcd up at ${state.etcd.endpoint} (${Date.now() - t} ms)`);
+  t = Date.now();
+  state.api = await startApiserver({ etcd: state.etcd });
+  log(`kubernest up at ${state.api.url} (${Date.now() - t} ms)`);
+
+  const client = (state.client = new Etcd3({ hosts: state.etcd.endpoint, grpcOptions: DEFAULT_GRPC_OPTIONS }));
+  const kube = (state.kube = new KubeClient(state.api.url, credsFromKubeconfig(state.api.kubeconfig), CONCURRENCY));
+  kube.countSockets();
+
+  // the same ~300-byte JSON for etcd as the ConfigMap body posted to Kubernest
+  const rawValue = configMapJson(opName('raw', 0));
+  const getName = 'bench-get-target';
+  const cmPath = `/api/v1/namespaces/${NAMESPACE}/configmaps`;
+  await client.put('/bench/get-target').value(rawValue);
+  await kube.call('POST', cmPath, 201, configMapJson(getName));
+
+  const ops = {
+    etcdPut: (prefix: string) => async (i: number) => {
+      await client.put(`/bench/${prefix}/${opName('k', i)}`).value(rawValue);
+    },
+    etcdGet: async () => {
+      const v = await client.get('/bench/get-target').string();
+      if (v === null) throw new Error('etcd get: key missing');
+    },
+    kubeCreate: (prefix: string) => async (i: number) => {
+      await kube.call('POST', cmPath, 201, configMapJson(opName(prefix, i)));
+    },
+    kubeGet: async () => {
+      await kube.call('GET', `${cmPath}/${getName}`, 200);
+    },
+  };
+
+  if (WARMUP > 0) {
+    t = Date.now();
+    const warm = [
+      await measure('warmup etcd put', WARMUP, CONCURRENCY, ops.etcdPut('warmup')),
+      await measure('warmup etcd get', WARMUP, CONCURRENCY, ops.etcdGet),
+      await measure('warmup kubernest create', WARMUP, CONCURRENCY, ops.kubeCreate('warmup')),
+      await measure('warmup kubernest get', WARMUP, CONCURRENCY, ops.kubeGet),
+    ];
+    for (const w of warm) if (w.errors > 0) throw new Error(`${w.operation}: ${w.errors} errors, first: ${w.firstError}`);
+    log(`warmed up (${Date.now() - t} ms)`);
+  }
+
+  const etcdPut = await measure('etcd put', OPS, CONCURRENCY, ops.etcdPut('run'));
+  const etcdGet = await measure('etcd get', OPS, CONCURRENCY, ops.etcdGet);
+  const kubeCreate = await measure('kubernest create', OPS, CONCURRENCY, ops.kubeCreate('bench'));
+  const kubeGet = await measure('kubernest get', OPS, CONCURRENCY, ops.kubeGet);
+  const results = [etcdPut, etcdGet, kubeCreate, kubeGet];
+
+  // what the server actually stores for a ConfigMap (it adds uid, timestamps, managedFields...)
+  const stored = await client.getAll().prefix(`/registry/configmaps/${NAMESPACE}/${getName}`).strings();
+  const storedBytes = Object.values(stored)[0]?.length;
+
+  const ratios = { create: ratio(kubeCreate, etcdPut), get: ratio(kubeGet, etcdGet) };
+
+  const out: string[] = [];
+  out.push('');
+  out.push(`Kubernest benchmark: ${OPS} ops per operation, concurrency ${CONCURRENCY}, ${VALUE_BYTES}-byte JSON values (warm-up ${WARMUP})`);
+  out.push('');
+  out.push(table(results));
+  out.push('');
+  out.push('Kubernest / raw etcd      throughput   p50 latency   p99 latency');
+  for (const [name, r] of [['create vs put', ratios.create], ['get vs get', ratios.get]] as const) {
+    out.push(`  ${name.padEnd(22)}  ${(r.throughput.toFixed(3) + 'x').padStart(10)}  ${(r.p50Latency.toFixed(2) + 'x').padStart(12)}  ${(r.p99Latency.toFixed(2) + 'x').padStart(12)}`);
+  }
+  out.push('');
+  out.push(`(throughput < 1 = share of raw etcd's ops/s Kubernest keeps; latency > 1 = times slower)`);
+  out.push(`TLS connections opened to Kubernest: ${kube.socketsOpened} (keep-alive, max ${CONCURRENCY})`);
+  if (storedBytes !== undefined) out.push(`A ConfigMap as Kubernest stores it in etcd: ${storedBytes} bytes (posted body: ${VALUE_BYTES})`);
+  out.push('');
+  process.stdout.write(out.join('\n'));
+
+  const report = {
+    date: new Date().toISOString(),
+    commit: gitCommit(),
+    node: process.version,
+    platform: `${process.platform}/${process.arch}`,
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model,
+    memoryBytes: totalmem(),
+    config: { ops: OPS, concurrency: CONCURRENCY, warmup: WARMUP, valueBytes: VALUE_BYTES, storedConfigMapBytes: storedBytes },
+    results,
+    ratios,
+    kubernestConnections: kube.socketsOpened,
+  };
+  await mkdir(RESULTS_DIR, { recursive: true });
+  const file = join(RESULTS_DIR, 'latest.json');
+  await writeFile(file, JSON.stringify(report, null, 2) + '\n');
+  log(`results written to ${file}`);
+
+  const failed = results.filter((r) => r.errors > 0);
+  for (const r of failed) log(`${r.operation}: ${r.errors} errors, first: ${r.firstError}`);
+  return failed.length === 0;
+}
+
+async function main(): Promise<number> {
+  const state: Parameters<typeof bench>[0] = {};
+  let cleaning: Promise<void> | undefined;
+  const cleanup = () =>
+    (cleaning ??= (async () => {
+      aborted = true;
+      state.kube?.agent.destroy();
+      try {
+        state.client?.close();
+      } catch {
+        // closing is best effort
+      }
+      // the apiserver first (it holds etcd connections), then etcd; each stop is itself bounded
+      await state.api?.stop().catch((e) => process.stderr.write(`[bench] stopping kubernest: ${e}\n`));
+      await state.etcd?.stop().catch((e) => process.stderr.write(`[bench] stopping etcd: ${e}\n`));
+    })());
+
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => {
+      process.stderr.write(`[bench] ${sig}: stopping\n`);
+      void cleanup().finally(() => process.exit(130));
+    });
+  }
+
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`benchmark did not finish in ${TIMEOUT_MS} ms`)), TIMEOUT_MS);
+  });
+  const run = bench(state);
+  run.catch(() => undefined); // a rejection after the timeout won is reported there, not unhandled
+  try {
+    return (await Promise.race([run, timeout])) ? 0 : 1;
+  } catch (e) {
+    process.stderr.write(`[bench] FAILED: ${e instanceof Error ? e.message : String(e)}\n`);
+    const logs = state.api?.logs();
+    if (logs) process.stderr.write(`[bench] last kubernest output:\n${logs.slice(-3000)}\n`);
+    return 1;
+  } finally {
+    clearTimeout(timer);
+    await cleanup();
+  }
+}
+
+void main().then(
+  (code) => process.exit(code),
+  (e) => {
+    process.stderr.write(`[bench] ${e}\n`);
+    process.exit(1);
+  },
+);
