@@ -1,7 +1,8 @@
 /**
  * Decodes Kubernetes protobuf (`application/vnd.kubernetes.protobuf`) into the JSON form of the
  * object, driven by the message schemas. Zero values of non-pointer fields are dropped, as Go's
- * JSON encoding with `omitempty` would; unknown field numbers are skipped.
+ * JSON encoding with `omitempty` would; unknown field numbers are skipped. Embedded (`...`) messages
+ * are merged into the enclosing object.
  */
 import { Reader } from 'protobufjs/minimal';
 import type { CompiledSchemas, FieldSpec } from './schema';
@@ -32,6 +33,12 @@ function decodeInto(schemas: CompiledSchemas, message: string, r: Reader, length
     const f = fields.get(num);
     if (!f) {
       r.skipType(wire);
+      continue;
+    }
+    if (f.inline) {
+      expectLen(wire, f.type);
+      const sub = decodeInto(schemas, f.type, r, r.uint32());
+      Object.assign(out, sub);
       continue;
     }
     if (f.map) {

@@ -3,6 +3,7 @@
  * { TypeMeta typeMeta = 1; bytes raw = 2; string contentEncoding = 3; string contentType = 4 },
  * where TypeMeta is { string apiVersion = 1; string kind = 2 } and raw is the object's message.
  */
+import { Writer } from 'protobufjs/minimal';
 import { CompiledSchemas } from './schema';
 import { decodeMessage, ProtobufDecodeError } from './decode';
 
@@ -36,4 +37,20 @@ export function unwrapEnvelope(body: Buffer): Envelope {
     contentEncoding: String(u.contentEncoding ?? ''),
     contentType: String(u.contentType ?? ''),
   };
+}
+
+/**
+ * The enveloped body for an encoded object: magic, then runtime.Unknown with every field written as Go
+ * writes it (the empty contentEncoding and contentType included).
+ */
+export function wrapEnvelope(apiVersion: string, kind: string, raw: Uint8Array): Buffer {
+  const w = Writer.create();
+  w.uint32(0x0a).fork();
+  w.uint32(0x0a).string(apiVersion);
+  w.uint32(0x12).string(kind);
+  w.ldelim();
+  w.uint32(0x12).bytes(raw);
+  w.uint32(0x1a).string('');
+  w.uint32(0x22).string('');
+  return Buffer.concat([PROTOBUF_MAGIC, w.finish()]);
 }

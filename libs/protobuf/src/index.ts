@@ -1,25 +1,60 @@
-/** Kubernetes protobuf wire format: decoding request bodies of the built-in kinds. */
+/** Kubernetes protobuf wire format: decoding request bodies of the built-in kinds, and encoding them. */
 import { CompiledSchemas } from './schema';
 import { decodeMessage, ProtobufDecodeError } from './decode';
-import { unwrapEnvelope } from './envelope';
+import { encodeMessage, ProtobufEncodeError } from './encode';
+import { unwrapEnvelope, wrapEnvelope } from './envelope';
+import { authenticationKinds, authenticationSchemas } from './schemas/authentication';
+import { containerSchemas } from './schemas/container';
+import { coordinationKinds, coordinationSchemas } from './schemas/coordination';
 import { coreKinds, coreSchemas } from './schemas/core';
+import { eventKinds, eventSchemas } from './schemas/events';
 import { metaKinds, metaSchemas } from './schemas/meta';
+import { nodeKinds, nodeSchemas } from './schemas/node';
+import { podKinds, podSchemas } from './schemas/pod';
+import { serviceKinds, serviceSchemas } from './schemas/service';
+import { volumeSchemas } from './schemas/volume';
+import { workloadKinds, workloadSchemas } from './schemas/workloads';
 
 export { ProtobufDecodeError } from './decode';
-export { PROTOBUF_MAGIC, unwrapEnvelope } from './envelope';
+export { ProtobufEncodeError } from './encode';
+export { PROTOBUF_MAGIC, unwrapEnvelope, wrapEnvelope } from './envelope';
 export { CompiledSchemas } from './schema';
 export type { SchemaSet } from './schema';
 
 export const PROTOBUF_MEDIA_TYPE = 'application/vnd.kubernetes.protobuf';
 
-const KIND_MESSAGES: Record<string, string> = { ...metaKinds, ...coreKinds };
-const SCHEMAS = new CompiledSchemas([metaSchemas, coreSchemas]);
+/** `<apiVersion>/<Kind>` → the message holding that kind. */
+export const KIND_MESSAGES: Readonly<Record<string, string>> = {
+  ...metaKinds,
+  ...coreKinds,
+  ...podKinds,
+  ...serviceKinds,
+  ...nodeKinds,
+  ...eventKinds,
+  ...workloadKinds,
+  ...coordinationKinds,
+  ...authenticationKinds,
+};
+
+const SCHEMAS = new CompiledSchemas([
+  metaSchemas,
+  coreSchemas,
+  containerSchemas,
+  volumeSchemas,
+  podSchemas,
+  serviceSchemas,
+  nodeSchemas,
+  eventSchemas,
+  workloadSchemas,
+  coordinationSchemas,
+  authenticationSchemas,
+]);
 
 export function kubernetesSchemas(): CompiledSchemas {
   return SCHEMAS;
 }
 
-/** Whether a kind (`apiVersion` + `kind`) can be decoded from protobuf. */
+/** Whether a kind (`apiVersion` + `kind`) can be decoded from (and encoded to) protobuf. */
 export function protobufSupports(apiVersion: string, kind: string): boolean {
   return `${apiVersion}/${kind}` in KIND_MESSAGES;
 }
@@ -32,4 +67,13 @@ export function decodeKubernetesProtobuf(body: Buffer): Record<string, unknown> 
   if (!message) throw new ProtobufDecodeError(`no protobuf schema for ${env.apiVersion}, Kind=${env.kind}`);
   const obj = decodeMessage(SCHEMAS, message, env.raw);
   return { apiVersion: env.apiVersion, kind: env.kind, ...obj };
+}
+
+/** Encode an object (JSON form, apiVersion and kind set) as an enveloped protobuf body. */
+export function encodeKubernetesProtobuf(obj: Record<string, unknown>): Buffer {
+  const apiVersion = typeof obj.apiVersion === 'string' ? obj.apiVersion : '';
+  const kind = typeof obj.kind === 'string' ? obj.kind : '';
+  const message = KIND_MESSAGES[`${apiVersion}/${kind}`];
+  if (!message) throw new ProtobufEncodeError(`no protobuf schema for ${apiVersion}, Kind=${kind}`);
+  return wrapEnvelope(apiVersion, kind, encodeMessage(SCHEMAS, message, obj));
 }

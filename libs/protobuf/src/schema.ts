@@ -8,6 +8,9 @@
  *   `FieldsV1`), another message
  *   name, or `map<K,V>` with scalar K and scalar/message V.
  * - `[]` repeated; `?` pointer in Go (the field is kept even when it holds a zero value).
+ * - the name `...` marks a Go struct embedded with `json:",inline"` (e.g. `LocalObjectReference` in
+ *   `ConfigMapKeySelector`, `VolumeSource` in `Volume`): on the wire it is a nested message, in JSON its
+ *   fields sit in the enclosing object.
  */
 export type MessageSchema = Record<number, string>;
 export type SchemaSet = Record<string, MessageSchema>;
@@ -21,20 +24,27 @@ export interface FieldSpec {
   type: string;
   repeated: boolean;
   pointer: boolean;
+  /** embedded struct whose JSON fields are merged into the parent object */
+  inline: boolean;
   map?: { key: string; value: string };
 }
 
-const FIELD = /^([A-Za-z_$][\w$]*):(map<(\w+),\s*([\w.]+)>|[\w.]+)(\[\])?(\?)?$/;
+export const INLINE = '...';
+
+const FIELD = /^(\.\.\.|[A-Za-z_$][\w$]*):(map<(\w+),\s*([\w.]+)>|[\w.]+)(\[\])?(\?)?$/;
 
 export function parseField(spec: string): FieldSpec {
   const m = FIELD.exec(spec.trim());
   if (!m) throw new Error(`bad protobuf field spec: ${spec}`);
   const [, name, type, key, value, repeated, pointer] = m;
+  const inline = name === INLINE;
+  if (inline && (key || repeated || pointer)) throw new Error(`bad inline protobuf field spec: ${spec}`);
   return {
     name,
     type: key ? 'map' : type,
     repeated: !!repeated,
     pointer: !!pointer,
+    inline,
     ...(key ? { map: { key, value } } : {}),
   };
 }
@@ -51,6 +61,11 @@ export class CompiledSchemas {
         this.messages.set(msg, parsed);
       }
     }
+  }
+
+  /** All message names, for tests. */
+  names(): string[] {
+    return [...this.messages.keys()];
   }
 
   has(message: string): boolean {

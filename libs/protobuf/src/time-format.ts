@@ -33,3 +33,38 @@ export function formatDuration(nanos: number): string {
 function trim(v: number): string {
   return String(Number(v.toFixed(9)));
 }
+
+export class TimeFormatError extends Error {}
+
+const RFC3339 = /^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?([Zz]|[+-]\d{2}:\d{2})$/;
+
+/** An RFC 3339 timestamp (as metav1.Time / MicroTime carry in JSON) as Unix seconds and nanos. */
+export function parseTime(value: string): { seconds: number; nanos: number } {
+  const m = RFC3339.exec(value);
+  const ms = m ? Date.parse(`${m[1]}T${m[2]}${m[4].toUpperCase()}`) : NaN;
+  if (!m || Number.isNaN(ms)) throw new TimeFormatError(`invalid RFC 3339 time ${JSON.stringify(value)}`);
+  return { seconds: Math.floor(ms / 1000), nanos: m[3] ? Number(m[3].padEnd(9, '0')) : 0 };
+}
+
+const UNIT_NANOS: Record<string, number> = { ns: 1, us: 1e3, 'µs': 1e3, 'μs': 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
+
+/** Go's time.ParseDuration: "1h2m3.5s", "300ms", "-1.5h", "0". Returns nanoseconds. */
+export function parseDuration(value: string): number {
+  let s = value;
+  let sign = 1;
+  if (s.startsWith('-') || s.startsWith('+')) {
+    if (s[0] === '-') sign = -1;
+    s = s.slice(1);
+  }
+  if (s === '0') return 0;
+  if (s === '') throw new TimeFormatError(`invalid duration ${JSON.stringify(value)}`);
+  let total = 0;
+  const part = /^(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/;
+  while (s.length > 0) {
+    const m = part.exec(s);
+    if (!m) throw new TimeFormatError(`invalid duration ${JSON.stringify(value)}`);
+    total += Number(m[1]) * UNIT_NANOS[m[2]];
+    s = s.slice(m[0].length);
+  }
+  return sign * Math.round(total);
+}

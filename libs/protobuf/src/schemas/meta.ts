@@ -50,6 +50,14 @@ export const metaSchemas: SchemaSet = {
   LabelSelector: { 1: 'matchLabels:map<string,string>', 2: 'matchExpressions:LabelSelectorRequirement[]' },
   LabelSelectorRequirement: { 1: 'key:string', 2: 'operator:string', 3: 'values:string[]' },
   Preconditions: { 1: 'uid:string?', 2: 'resourceVersion:string?' },
+  Condition: {
+    1: 'type:string',
+    2: 'status:string',
+    3: 'observedGeneration:int64',
+    4: 'lastTransitionTime:Time',
+    5: 'reason:string',
+    6: 'message:string',
+  },
   DeleteOptions: {
     1: 'gracePeriodSeconds:int64?',
     2: 'preconditions:Preconditions?',
