@@ -48,7 +48,15 @@ export interface RawResponse {
   json<T = Record<string, unknown>>(): T;
 }
 
-export async function startApiserver(opts: { etcd?: EtcdInstance; extraArgs?: string[] } = {}): Promise<ApiserverInstance> {
+export interface StartApiserverOptions {
+  /** share an etcd (not stopped with the server); default: a fresh one */
+  etcd?: EtcdInstance;
+  extraArgs?: string[];
+  /** extra environment for the server process (e.g. KUBERNEST_TEST_PANIC_PATH) */
+  env?: Record<string, string>;
+}
+
+export async function startApiserver(opts: StartApiserverOptions = {}): Promise<ApiserverInstance> {
   const etcd = opts.etcd ?? (await startEtcd());
   const certDir = await mkdtemp(join(tmpdir(), 'kubernest-apiserver-'));
   const port = await freePort();
@@ -61,7 +69,7 @@ export async function startApiserver(opts: { etcd?: EtcdInstance; extraArgs?: st
     `--cert-dir=${certDir}`,
     ...(opts.extraArgs ?? []),
   ];
-  const child = spawn(process.execPath, [KUBERNEST_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [KUBERNEST_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...(opts.env ?? {}) } });
   let output = '';
   child.stdout?.on('data', (d) => (output = (output + d).slice(-20000)));
   child.stderr?.on('data', (d) => (output = (output + d).slice(-20000)));

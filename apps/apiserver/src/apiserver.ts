@@ -64,6 +64,7 @@ export class ApiServer {
       health,
       openapi,
       minRequestTimeoutSeconds: config.minRequestTimeoutSeconds,
+      testPanicPath: config.testPanicPath,
     });
     this.entry = createEntry(buildHandlerChain(router, { ...chainDeps, config }));
   }
@@ -76,6 +77,10 @@ export class ApiServer {
       this.stores.set(key, s);
     }
     return s;
+  }
+
+  kindRegistered(apiVersion: string, kind: string): boolean {
+    return this.registry.lookupKind(apiVersion, kind) !== undefined;
   }
 
   /** Route every request on the fastify instance to our entry, bypassing fastify's body parsing. */

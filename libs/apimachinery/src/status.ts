@@ -59,15 +59,19 @@ export class StatusError extends Error {
     readonly reason: StatusReason,
     message: string,
     readonly details?: StatusDetails,
+    /** send `details: {}` even when empty (upstream's NewGenericServerResponse always sets Details) */
+    readonly keepEmptyDetails = false,
   ) {
     super(message);
     this.name = 'StatusError';
   }
 
   toStatus(): Status {
-    const s: Status = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: this.message, code: this.code };
+    // upstream's field order: kind, apiVersion, metadata, status, message, reason, details, code
+    const s = { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: this.message } as Status;
     if (this.reason) s.reason = this.reason;
-    if (this.details && Object.keys(this.details).length > 0) s.details = this.details;
+    if (this.details && (this.keepEmptyDetails || Object.keys(this.details).length > 0)) s.details = this.details;
+    s.code = this.code;
     return s;
   }
 }
@@ -97,7 +101,8 @@ export const errors = {
 
   /** A path the server does not serve at all. */
   notFoundPath(): StatusError {
-    return new StatusError(404, 'NotFound', 'the server could not find the requested resource', {});
+    // go-restful's 404 through NewGenericServerResponse: an empty but present `details: {}`
+    return new StatusError(404, 'NotFound', 'the server could not find the requested resource', {}, true);
   },
 
   alreadyExists(gr: GroupResource, name: string): StatusError {

@@ -6,5 +6,5 @@ export { parseGoDuration, formatGoDuration, DurationError } from './go-duration'
 export { parseCIDR, isHostPort, isHttpURL, isUnspecifiedIP } from './net-validation';
 export type { ParsedCIDR } from './net-validation';
 export { defaultAdvertiseAddress } from './advertise-address';
-export { apiserverFlagSpecs, apiserverConfigFrom, parseApiserverFlags } from './apiserver-options';
+export { apiserverFlagSpecs, apiserverConfigFrom, parseApiserverFlags, TEST_PANIC_PATH_ENV } from './apiserver-options';
 export type { ApiserverConfig, ApiserverFlagSpecs, ApiserverFlagValues, ParseApiserverFlagsOptions } from './apiserver-options';

@@ -2,6 +2,7 @@
 import { parse as parseYaml } from 'yaml';
 import { errors } from '../../../../libs/apimachinery/src/status';
 import { isObject, KObject } from '../../../../libs/apimachinery/src/types';
+import { goJsonSyntaxError } from '../../../../libs/patch/src/go-json';
 import { decodeKubernetesProtobuf, PROTOBUF_MEDIA_TYPE, ProtobufDecodeError } from '../../../../libs/protobuf/src';
 import { apiVersionOf, ResourceDefinition } from '../../../../libs/registry/src/resource';
 import type { RequestContext } from '../http/context';
@@ -10,22 +11,52 @@ import type { RequestContext } from '../http/context';
 export const MAX_REQUEST_BODY_BYTES = 3 * 1024 * 1024;
 
 export async function readBody(ctx: RequestContext, limit = MAX_REQUEST_BODY_BYTES): Promise<Buffer> {
-  const declared = Number(ctx.req.headers['content-length'] ?? '0');
+  const req = ctx.req;
+  const declared = Number(req.headers['content-length'] ?? '0');
   if (declared > limit) {
-    ctx.req.resume();
+    req.resume();
     throw errors.requestEntityTooLarge(limit);
   }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) {
-      ctx.req.resume();
-      throw errors.requestEntityTooLarge(limit);
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks, size);
+  // Event listeners rather than `for await`: leaving a for-await loop early destroys the request
+  // stream, and a chunked upload cut off that way leaves the connection hanging instead of
+  // answering 413. Past the limit we stop buffering and let the rest drain.
+  return new Promise<Buffer>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const cleanup = () => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('close', onClose);
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        cleanup();
+        req.resume();
+        reject(errors.requestEntityTooLarge(limit));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve(Buffer.concat(chunks, size));
+    };
+    const onError = (err: Error) => {
+      cleanup();
+      reject(err);
+    };
+    const onClose = () => {
+      cleanup();
+      if (!req.complete) reject(new Error('the client closed the connection before sending the whole request body'));
+      else resolve(Buffer.concat(chunks, size));
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onError);
+    req.on('close', onClose);
+  });
 }
 
 export function mediaTypeOf(ctx: RequestContext): string {
@@ -35,8 +66,11 @@ export function mediaTypeOf(ctx: RequestContext): string {
 
 const DECODABLE = ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf'];
 
+/** upstream's summarizeData(body, 30): "<empty>", the text when it starts with "{", hex otherwise */
 function summarize(body: Buffer): string {
   const max = 30;
+  if (body.length === 0) return '<empty>';
+  if (body[0] === 0x7b) return body.length > max ? `${body.subarray(0, max).toString('latin1')} ...` : body.toString('latin1');
   return body.length > max ? `${body.subarray(0, max).toString('hex')} ...` : body.toString('hex');
 }
 
@@ -45,6 +79,9 @@ export function parseDocument(body: Buffer, media: string, expectedKind: string)
   if (media === PROTOBUF_MEDIA_TYPE) return parseProtobuf(body, expectedKind);
   try {
     if (media === 'application/yaml') return parseYaml(body.toString('utf8'));
+    // encoding/json's syntax error text (SimpleMetaFactory.Interpret runs json.Unmarshal first)
+    const goErr = goJsonSyntaxError(body);
+    if (goErr !== undefined) throw new Error(goErr);
     return JSON.parse(body.toString('utf8'));
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
@@ -63,8 +100,30 @@ function parseProtobuf(body: Buffer, expectedKind: string): unknown {
   }
 }
 
-/** Decode a create/update body for a resource: checks media type, shape, apiVersion and kind. */
-export function decodeObject(ctx: RequestContext, body: Buffer, def: ResourceDefinition, expectedKind = def.kind, expectedApiVersion = apiVersionOf(def)): KObject {
+/** Whether the scheme knows a kind in a version (a registered apiVersion/kind pair). */
+export type KindRegistered = (apiVersion: string, kind: string) => boolean;
+
+/**
+ * The internal type's Go package name for a group, as reflect prints it in conversion errors
+ * ("core.ConfigMap", "apps.Deployment", "networking.Ingress").
+ */
+function internalPackage(group: string): string {
+  return group === '' ? 'core' : group.split('.')[0];
+}
+
+/**
+ * Decode a create/update body for a resource: checks media type, shape, apiVersion and kind.
+ * `kindRegistered` tells a kind the scheme knows (which upstream decodes, then fails to convert)
+ * from one it does not (which upstream cannot even decode).
+ */
+export function decodeObject(
+  ctx: RequestContext,
+  body: Buffer,
+  def: ResourceDefinition,
+  expectedKind = def.kind,
+  expectedApiVersion = apiVersionOf(def),
+  kindRegistered?: KindRegistered,
+): KObject {
   const media = mediaTypeOf(ctx) || 'application/json';
   if (!DECODABLE.includes(media)) {
     throw errors.unsupportedMediaType(media, ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf']);
@@ -80,6 +139,13 @@ export function decodeObject(ctx: RequestContext, body: Buffer, def: ResourceDef
   const apiVersion = typeof doc.apiVersion === 'string' ? doc.apiVersion : '';
   if (kind && kind !== expectedKind) {
     const version = apiVersion.includes('/') ? apiVersion.split('/')[1] : apiVersion;
+    if (apiVersion && kindRegistered?.(apiVersion, kind)) {
+      // the codec decodes the registered external type, then scheme.Convert finds no conversion
+      // func into the internal type: `converting (v1.Secret) to (core.ConfigMap): unknown conversion`
+      throw errors.badRequest(
+        `${kind} in version "${version}" cannot be handled as a ${expectedKind}: converting (${version}.${kind}) to (${internalPackage(def.group)}.${expectedKind}): unknown conversion`,
+      );
+    }
     throw errors.badRequest(
       `${kind} in version "${version}" cannot be handled as a ${expectedKind}: no kind "${kind}" is registered for version "${apiVersion}" in scheme "k8s.io/kubernetes/pkg/api/legacyscheme/scheme.go:30"`,
     );

@@ -29,7 +29,6 @@ function boolParam(q: URLSearchParams, name: string): boolean | undefined {
 export function parseListParams(q: URLSearchParams, def: ResourceDefinition, namespace: string, watch = false): ListWatchParams {
   const predicate: ((o: KObject) => boolean) | undefined = compileSelectors(q.get('labelSelector') ?? '', q.get('fieldSelector') ?? '', def, namespace);
   const resourceVersion = q.get('resourceVersion') ?? '';
-  parseResourceVersion(resourceVersion);
   const match = q.get('resourceVersionMatch') ?? '';
   const limit = intParam(q, 'limit');
   const cont = q.get('continue') ?? '';
@@ -37,6 +36,10 @@ export function parseListParams(q: URLSearchParams, def: ResourceDefinition, nam
   const allowWatchBookmarks = boolParam(q, 'allowWatchBookmarks') ?? false;
   const timeoutSeconds = intParam(q, 'timeoutSeconds');
   assertValidListOptions({ watch, resourceVersion, resourceVersionMatch: match, continue: cont, sendInitialEvents, allowWatchBookmarks });
+  // parsed after validation, as upstream's storage layer does. Upstream's watch cache answers a
+  // reason-less 500 here (its storage.InvalidError is not mapped); we answer the etcd store's 400
+  // everywhere: a malformed request is the client's error.
+  parseResourceVersion(resourceVersion, 'resourceVersion', { source: 'etcd' });
   return {
     predicate,
     resourceVersion,

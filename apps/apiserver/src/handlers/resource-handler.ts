@@ -6,6 +6,8 @@
 import { errors } from '../../../../libs/apimachinery/src/status';
 import { deepCopy, isObject, KObject } from '../../../../libs/apimachinery/src/types';
 import { applyPatch } from '../../../../libs/patch/src';
+import { BUILTIN_PATCH_TYPES, patchTypeOf } from '../../../../libs/patch/src/apply-patch';
+import { apiVersionOf } from '../../../../libs/registry/src/resource';
 import { ResourceDefinition, verbsOf } from '../../../../libs/registry/src/resource';
 import { Store } from '../../../../libs/registry/src/store';
 import type { RequestContext } from '../http/context';
@@ -21,6 +23,8 @@ import { serveWatch } from './watch';
 
 export interface StoreProvider {
   storeFor(def: ResourceDefinition): Store;
+  /** whether the scheme knows this apiVersion/kind (for upstream's decode error texts) */
+  kindRegistered?(apiVersion: string, kind: string): boolean;
 }
 
 const SUBRESOURCE_VERBS = new Set(['get', 'update', 'patch']);
@@ -45,6 +49,7 @@ export async function handleResource(ctx: RequestContext, def: ResourceDefinitio
     return handleStatus(ctx, def, store, ns);
   }
 
+  const kindRegistered = stores.kindRegistered?.bind(stores);
   const verbs = verbsOf(def);
   if (!verbs.includes(info.verb)) {
     throw errors.methodNotSupported({ group: def.group, resource: def.plural }, info.verb);
@@ -64,7 +69,7 @@ export async function handleResource(ctx: RequestContext, def: ResourceDefinitio
     }
     case 'create': {
       const wp = parseWriteParams(ctx.query, 'CreateOptions');
-      const obj = decodeObject(ctx, await readBody(ctx), def);
+      const obj = decodeObject(ctx, await readBody(ctx), def, def.kind, apiVersionOf(def), kindRegistered);
       checkUnknownFields(ctx, def, obj, wp.fieldValidation);
       if (info.name && obj.metadata.name && obj.metadata.name !== info.name) {
         throw errors.badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${info.name})`);
@@ -75,7 +80,7 @@ export async function handleResource(ctx: RequestContext, def: ResourceDefinitio
     }
     case 'update': {
       const wp = parseWriteParams(ctx.query, 'UpdateOptions');
-      const obj = decodeObject(ctx, await readBody(ctx), def);
+      const obj = decodeObject(ctx, await readBody(ctx), def, def.kind, apiVersionOf(def), kindRegistered);
       checkUnknownFields(ctx, def, obj, wp.fieldValidation);
       def.strategy.default?.(obj);
       const { object, created } = await store.update(ns, info.name, () => deepCopy(obj), {
@@ -86,6 +91,7 @@ export async function handleResource(ctx: RequestContext, def: ResourceDefinitio
       return respondObject(ctx, def, object, created ? 201 : 200);
     }
     case 'patch': {
+      assertPatchType(ctx);
       const wp = parseWriteParams(ctx.query, 'PatchOptions');
       const body = await readBody(ctx);
       const contentType = (ctx.req.headers['content-type'] ?? '').split(';')[0].trim();
@@ -93,7 +99,7 @@ export async function handleResource(ctx: RequestContext, def: ResourceDefinitio
         ns,
         info.name,
         (current) => {
-          const patched = applyPatch(contentType, current, body, def.modelType);
+          const patched = applyPatch(contentType, current, body, def.modelType, { fieldValidation: wp.fieldValidation });
           if (!isObject(patched)) throw errors.badRequest('the patch produced an object that is not a JSON object');
           const obj = patched as KObject;
           if (obj.kind !== def.kind || obj.apiVersion !== current.apiVersion) {
@@ -125,6 +131,12 @@ export async function handleResource(ctx: RequestContext, def: ResourceDefinitio
   throw errors.methodNotAllowed();
 }
 
+/** upstream PatchResource checks the patch type before reading the body or the object: 415 */
+function assertPatchType(ctx: RequestContext): void {
+  const patchType = patchTypeOf(ctx.req.headers['content-type']);
+  if (!BUILTIN_PATCH_TYPES.includes(patchType)) throw errors.unsupportedMediaType(patchType, [...BUILTIN_PATCH_TYPES]);
+}
+
 function respondObject(ctx: RequestContext, def: ResourceDefinition, obj: KObject, code = 200): void {
   const t = requestedTransform(ctx.req.headers.accept);
   writeObject(ctx, code, t ? transformObject(def, t, obj, ctx.query.get('includeObject')) : obj);
@@ -133,6 +145,7 @@ function respondObject(ctx: RequestContext, def: ResourceDefinition, obj: KObjec
 async function handleStatus(ctx: RequestContext, def: ResourceDefinition, store: Store, ns: string): Promise<void> {
   const name = ctx.info.name;
   if (ctx.info.verb === 'get') return respondObject(ctx, def, await store.get(ns, name));
+  if (ctx.info.verb === 'patch') assertPatchType(ctx);
   const wp = parseWriteParams(ctx.query, ctx.info.verb === 'patch' ? 'PatchOptions' : 'UpdateOptions');
   const body = await readBody(ctx);
   const contentType = (ctx.req.headers['content-type'] ?? '').split(';')[0].trim();
@@ -154,6 +167,7 @@ async function handleStatus(ctx: RequestContext, def: ResourceDefinition, store:
 async function handleScale(ctx: RequestContext, def: ResourceDefinition, store: Store, ns: string): Promise<void> {
   const name = ctx.info.name;
   if (ctx.info.verb === 'get') return writeObject(ctx, 200, getScale(def, await store.get(ns, name)));
+  if (ctx.info.verb === 'patch') assertPatchType(ctx);
   const wp = parseWriteParams(ctx.query, ctx.info.verb === 'patch' ? 'PatchOptions' : 'UpdateOptions');
   const body = await readBody(ctx);
   const contentType = (ctx.req.headers['content-type'] ?? '').split(';')[0].trim();

@@ -1,6 +1,6 @@
 /** labelSelector and fieldSelector query parameters compiled into one predicate over served objects. */
 import { objectMetaFields } from '../../../../libs/apimachinery/src/meta';
-import { fieldLabelConversion, parseFieldSelector, parseLabelSelector, transformFieldSelector } from '../../../../libs/apimachinery/src/selectors';
+import { defaultFieldLabelConversion, fieldLabelConversion, parseFieldSelector, parseLabelSelector, transformFieldSelector } from '../../../../libs/apimachinery/src/selectors';
 import { KObject } from '../../../../libs/apimachinery/src/types';
 import { ResourceDefinition } from '../../../../libs/registry/src/resource';
 
@@ -24,7 +24,10 @@ export function fieldsOf(def: ResourceDefinition, obj: KObject): Record<string, 
 export function compileSelectors(labelSelector: string, fieldSelector: string, def: ResourceDefinition, namespace: string): ((o: KObject) => boolean) | undefined {
   void namespace;
   const labels = labelSelector ? parseLabelSelector(labelSelector) : undefined;
-  const fields = fieldSelector ? transformFieldSelector(parseFieldSelector(fieldSelector), fieldLabelConversion(supportedFields(def))) : undefined;
+  // kinds without their own field label conversion func get runtime.DefaultMetaV1FieldSelectorConversion
+  // (`"x" is not a known field selector: only "metadata.name", "metadata.namespace"`)
+  const convert = def.selectableFields ? fieldLabelConversion(supportedFields(def)) : defaultFieldLabelConversion;
+  const fields = fieldSelector ? transformFieldSelector(parseFieldSelector(fieldSelector), convert) : undefined;
   const useLabels = labels && !labels.empty() ? labels : undefined;
   const useFields = fields && !fields.empty() ? fields : undefined;
   if (!useLabels && !useFields) return undefined;

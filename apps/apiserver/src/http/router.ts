@@ -19,10 +19,15 @@ export interface RouterDeps {
   health: HealthEndpoints;
   openapi: OpenApiEndpoints;
   minRequestTimeoutSeconds: number;
+  /** test-only: requests to this path throw inside the handler (ApiserverConfig.testPanicPath) */
+  testPanicPath?: string;
 }
 
 export function createRouter(deps: RouterDeps): Handler {
   return async (ctx: RequestContext) => {
+    if (deps.testPanicPath && ctx.path === deps.testPanicPath) {
+      throw new Error(`test panic on ${ctx.path} (KUBERNEST_TEST_PANIC_PATH)`);
+    }
     const info = ctx.info;
     if (info.isResourceRequest) {
       const def = deps.registry.lookup(info.apiGroup, info.apiVersion, info.resource);
