@@ -10,6 +10,7 @@ import { ResourceRegistry } from '../../../libs/registry/src/registry';
 import { startCompactor } from '../../../libs/storage/src/etcd/compactor';
 import { EtcdStorage } from '../../../libs/storage/src/etcd/etcd-storage';
 import { Storage } from '../../../libs/storage/src/interface';
+import { startPeriodicCompactor } from '../../../libs/storage/src/periodic-compactor';
 import { ApiServer } from './apiserver';
 import { ApiserverConfig } from './config';
 import { X509Authenticator } from './filters/x509-authenticator';
@@ -34,8 +35,12 @@ export class ApiServerLifecycle implements OnModuleInit, OnApplicationShutdown {
     await this.ensureNamespaces();
     const fastify = this.adapterHost.httpAdapter.getInstance() as FastifyInstance;
     this.server.mount(fastify);
-    if (this.storage instanceof EtcdStorage && this.config.etcdCompactionIntervalMs > 0) {
-      this.stopCompactor = startCompactor(this.storage, { intervalMs: this.config.etcdCompactionIntervalMs });
+    const intervalMs = this.config.etcdCompactionIntervalMs;
+    if (intervalMs > 0) {
+      this.stopCompactor =
+        this.storage instanceof EtcdStorage
+          ? startCompactor(this.storage, { intervalMs })
+          : startPeriodicCompactor(this.storage, { intervalMs, onError: (e) => console.warn(`compaction failed: ${(e as Error).message}`) });
     }
   }
 

@@ -210,8 +210,8 @@ function validateServiceClusterIPRange(text: string): ParsedCIDR[] {
 }
 
 /** Build the config from already-parsed values (cross-flag validation and defaulting). */
-export function apiserverConfigFrom(v: ApiserverFlagValues): ApiserverConfig {
-  if (v.etcdServers.length === 0) throw new FlagError('--etcd-servers must be specified');
+export function apiserverConfigFrom(v: ApiserverFlagValues, opts: { requireEtcd?: boolean } = {}): ApiserverConfig {
+  if (v.etcdServers.length === 0 && opts.requireEtcd !== false) throw new FlagError('--etcd-servers must be specified');
   for (const s of v.etcdServers) {
     if (!isHttpURL(s)) throw new FlagError(`--etcd-servers: invalid URL ${JSON.stringify(s)}: must be http://host:port or https://host:port`);
   }
