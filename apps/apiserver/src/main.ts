@@ -40,9 +40,8 @@ export async function startApiserver(config: ApiserverConfig, opts: { storage?: 
   }
   const adapter = new FastifyAdapter({
     https: { key, cert, ca: ca || undefined, requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.2' },
-    maxParamLength: 8192,
+    routerOptions: { maxParamLength: 8192 },
     bodyLimit: 3 * 1024 * 1024,
-    disableRequestLogging: true,
     logger: false,
     keepAliveTimeout: 75_000,
   } as ConstructorParameters<typeof FastifyAdapter>[0]);

@@ -1,21 +1,24 @@
 /**
- * The `kubernest` command: dispatches to a component (`apiserver` now; `watch-cache`,
- * `konnectivity-server`, `konnectivity-agent`, `bootstrap-controller`, `server` later).
+ * The `kubernest` command: dispatches to a component (`apiserver`, `server` now; `watch-cache`,
+ * `konnectivity-server`, `konnectivity-agent`, `bootstrap-controller` later).
  * Flag errors print one clear line and exit 1, as kube-apiserver does.
  */
 import { FlagError, HelpRequested } from '../../apiserver/src/config';
 import { runApiserver } from '../../apiserver/src/main';
+import { runServer } from '../../server/src/main';
 
 type Component = (argv: string[]) => Promise<void>;
 
 const components: Record<string, () => Promise<Component>> = {
   apiserver: async () => runApiserver,
+  server: async () => runServer,
 };
 
 const usage = `Usage: kubernest <component> [flags]
 
 Components:
   apiserver   an API front-end replica (kube-apiserver compatible flags)
+  server      the whole control plane in one process, embedded store in --data-dir
 
 Run 'kubernest <component> --help' for the component's flags.`;
 

@@ -1,0 +1,51 @@
+/**
+ * `kubernest server`: the whole control plane in one process. Today that is the API server over
+ * the embedded SQLite store in --data-dir (or etcd with --etcd-servers); the watch cache, the
+ * bootstrap controller and the tunnel server join here as their modules land.
+ */
+import { accessSync, constants, mkdirSync } from 'node:fs';
+import { startApiserver } from '../../apiserver/src/main';
+import { EtcdStorage } from '../../../libs/storage/src/etcd/etcd-storage';
+import type { Storage } from '../../../libs/storage/src/interface';
+import { parseServerFlags, ServerConfig } from './server-options';
+import { openEmbeddedStorage } from './embedded-storage';
+
+/** A start-up problem the operator can fix: printed as one line, exit 1, no stack trace. */
+export class StartupError extends Error {}
+
+function ensureDataDir(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    accessSync(dir, constants.W_OK);
+  } catch (e) {
+    throw new StartupError(`data dir ${dir} is not writable: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+}
+
+function openStorage(cfg: ServerConfig): Storage {
+  const a = cfg.apiserver;
+  if (a.etcdServers.length > 0) return new EtcdStorage({ endpoints: a.etcdServers, prefix: a.etcdPrefix });
+  try {
+    return openEmbeddedStorage(cfg.databasePath, a.etcdPrefix);
+  } catch (e) {
+    throw new StartupError((e as Error).message);
+  }
+}
+
+export async function runServer(argv: string[]): Promise<void> {
+  const cfg = parseServerFlags(argv);
+  ensureDataDir(cfg.dataDir);
+  const storage = openStorage(cfg);
+  let running;
+  try {
+    running = await startApiserver(cfg.apiserver, { storage });
+  } catch (e) {
+    await storage.close().catch(() => undefined);
+    throw e;
+  }
+  const addr = running.app.getHttpServer().address();
+  const port = typeof addr === 'object' && addr ? addr.port : cfg.apiserver.securePort;
+  const store = cfg.databasePath ? `embedded store ${cfg.databasePath}` : `etcd ${cfg.apiserver.etcdServers.join(',')}`;
+  console.log(`kubernest server serving on https://${cfg.apiserver.bindAddress}:${port} (${store})`);
+  if (running.kubeconfigPath) console.log(`admin kubeconfig: ${running.kubeconfigPath}`);
+}
