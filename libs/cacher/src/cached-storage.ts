@@ -1,0 +1,195 @@
+/**
+ * Storage served through watch caches: writes go to the backing Storage; get/list/watch go to a
+ * per-resource Cacher (created on first use) where upstream's cacher would serve them, else to
+ * the backend. The resource of a key is its first segment ('/configmaps/ns1/a' -> '/configmaps/'),
+ * so one cacher serves every namespace of a resource.
+ */
+import { KObject } from '../../apimachinery/src/types';
+import { EtcdStorage } from '../../storage/src/etcd/etcd-storage';
+import {
+  CreateOptions,
+  DeleteOptions,
+  GetOptions,
+  ListOptions,
+  ListResult,
+  Storage,
+  StorageEvent,
+  TryUpdate,
+  UpdateOptions,
+  Watcher,
+  WatchOptions,
+} from '../../storage/src/interface';
+import { Cacher, CacherOptions, CacherStats } from './cacher';
+import { EtcdSource } from './etcd-source';
+import { CacheSource, StorageSource } from './source';
+
+export interface CachedStorageOptions extends CacherOptions {
+  /**
+   * The cacher prefix serving a key (ending in '/'), or undefined to bypass the cache.
+   * Default: the first path segment.
+   */
+  resourcePrefixOf?: (key: string) => string | undefined;
+  /** Default: EtcdSource for an EtcdStorage backend, StorageSource (registry key layout) otherwise. */
+  sourceFor?: (prefix: string) => CacheSource;
+  /** return deep copies to callers (the registry mutates what storage returns; default true) */
+  cloneObjects?: boolean;
+  /** watches from before the cache window go to the backend instead of ending with 410 (default true) */
+  oldWatchesFromBackend?: boolean;
+}
+
+const DOT_SEGMENT = /(^|\/)\.\.?(\/|$)/;
+
+export function firstSegmentPrefix(key: string): string | undefined {
+  const k = key.startsWith('/') ? key.slice(1) : key;
+  const slash = k.indexOf('/');
+  if (k === '' || DOT_SEGMENT.test(k)) return undefined;
+  return `/${slash < 0 ? k : k.slice(0, slash)}/`;
+}
+
+function clone<T>(o: T): T {
+  return JSON.parse(JSON.stringify(o)) as T;
+}
+
+export class CachedStorage implements Storage {
+  private readonly cachers = new Map<string, Cacher>();
+  private readonly prefixOf: (key: string) => string | undefined;
+  private readonly copy: boolean;
+
+  constructor(
+    readonly backend: Storage,
+    private readonly opts: CachedStorageOptions = {},
+  ) {
+    this.prefixOf = opts.resourcePrefixOf ?? firstSegmentPrefix;
+    this.copy = opts.cloneObjects !== false;
+  }
+
+  // ---- writes: the backend ----
+  create(key: string, obj: KObject, opts?: CreateOptions): Promise<KObject> {
+    return this.backend.create(key, obj, opts);
+  }
+  guaranteedUpdate(key: string, tryUpdate: TryUpdate, opts?: UpdateOptions): Promise<KObject> {
+    return this.backend.guaranteedUpdate(key, tryUpdate, opts);
+  }
+  delete(key: string, opts?: DeleteOptions): Promise<KObject> {
+    return this.backend.delete(key, opts);
+  }
+  count(prefix: string): Promise<number> {
+    return this.backend.count(prefix);
+  }
+  currentRevision(): Promise<number> {
+    return this.backend.currentRevision();
+  }
+  compact(revision: number): Promise<void> {
+    return this.backend.compact(revision);
+  }
+
+  /** The cacher for a resource prefix (created on first use). */
+  cacherFor(prefix: string): Cacher {
+    let c = this.cachers.get(prefix);
+    if (!c) {
+      const source =
+        this.opts.sourceFor?.(prefix) ??
+        (this.backend instanceof EtcdStorage ? new EtcdSource(this.backend, prefix) : new StorageSource(this.backend, prefix));
+      c = new Cacher(prefix, source, this.backend, this.opts);
+      this.cachers.set(prefix, c);
+    }
+    return c;
+  }
+
+  stats(): Record<string, CacherStats> {
+    const out: Record<string, CacherStats> = {};
+    for (const [p, c] of this.cachers) out[p] = c.stats();
+    return out;
+  }
+
+  /** '/a/x' (recursive) -> { cacher prefix '/a/', request prefix '/a/x/' }; undefined = backend */
+  private route(key: string, recursive: boolean): { cacher: Cacher; key: string } | undefined {
+    const k = key.startsWith('/') ? key : `/${key}`;
+    const p = this.prefixOf(k);
+    if (p === undefined) return undefined;
+    if (recursive) {
+      const rk = k.endsWith('/') ? k : `${k}/`;
+      if (!rk.startsWith(p)) return undefined;
+      return { cacher: this.cacherFor(p), key: rk };
+    }
+    if (!k.startsWith(p) || k.length === p.length) return undefined;
+    return { cacher: this.cacherFor(p), key: k };
+  }
+
+  async get(key: string, opts?: GetOptions): Promise<KObject> {
+    const rv = opts?.resourceVersion ?? '';
+    const r = rv === '' ? undefined : this.route(key, false);
+    if (!r) return this.backend.get(key, opts);
+    const obj = await r.cacher.get(r.key, rv);
+    return this.copy ? clone(obj) : obj;
+  }
+
+  async list(prefix: string, opts: ListOptions = {}): Promise<ListResult> {
+    const recursive = opts.recursive !== false;
+    const r = this.route(prefix, recursive);
+    if (!r) return this.backend.list(prefix, opts);
+    const res = await r.cacher.list({ ...opts, prefix: r.key, recursive });
+    return this.copy ? { ...res, items: res.items.map(clone) } : res;
+  }
+
+  watch(key: string, opts: WatchOptions = {}): Watcher {
+    const recursive = opts.recursive !== false;
+    const r = this.route(key, recursive);
+    if (!r) return this.backend.watch(key, opts);
+    const rv = opts.resourceVersion ?? '';
+    const n = /^[0-9]+$/.test(rv) ? Number(rv) : 0;
+    const cacher = r.cacher;
+    const fromCache = () => cacher.watch({ prefix: r.key, recursive, resourceVersion: rv, progressNotify: opts.progressNotify });
+    if (n === 0 || this.opts.oldWatchesFromBackend === false) return this.wrap(() => fromCache());
+    // a watch from N: served from the window when it reaches back to N, else by the backend
+    return this.wrap(async () => {
+      await cacher.whenReady();
+      return cacher.isReady && cacher.canServeWatchFrom(n) ? fromCache() : this.backend.watch(key, opts);
+    });
+  }
+
+  /** A Watcher over a (possibly later) inner watcher, copying objects out when configured. */
+  private wrap(make: () => Watcher | Promise<Watcher>): Watcher {
+    let stopped = false;
+    let inner: Watcher | undefined;
+    const ready = Promise.resolve(make()).then((w) => {
+      inner = w;
+      if (stopped) w.stop();
+      return w;
+    });
+    const copy = this.copy;
+    return {
+      stop: () => {
+        stopped = true;
+        inner?.stop();
+      },
+      [Symbol.asyncIterator]: () => {
+        let it: AsyncIterator<StorageEvent> | undefined;
+        return {
+          next: async (): Promise<IteratorResult<StorageEvent>> => {
+            if (stopped) return { value: undefined, done: true };
+            it ??= (await ready)[Symbol.asyncIterator]();
+            const res = await it.next();
+            if (res.done || !copy) return res;
+            const ev = res.value;
+            const out: StorageEvent = { type: ev.type, object: ev.type === 'ERROR' ? ev.object : clone(ev.object) };
+            if (ev.prevObject) out.prevObject = clone(ev.prevObject);
+            if (ev.error) out.error = ev.error;
+            return { value: out, done: false };
+          },
+          return: async (): Promise<IteratorResult<StorageEvent>> => {
+            stopped = true;
+            inner?.stop();
+            return { value: undefined, done: true };
+          },
+        };
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.cachers.values()) await c.close();
+    this.cachers.clear();
+    await this.backend.close();
+  }
+}
