@@ -3,7 +3,8 @@
  * the embedded SQLite store in --data-dir (or etcd with --etcd-servers); the watch cache, the
  * bootstrap controller and the tunnel server join here as their modules land.
  */
-import { accessSync, constants, mkdirSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { startApiserver } from '../../apiserver/src/main';
 import { EtcdStorage } from '../../../libs/storage/src/etcd/etcd-storage';
 import type { Storage } from '../../../libs/storage/src/interface';
@@ -13,8 +14,19 @@ import { openEmbeddedStorage } from './embedded-storage';
 /** A start-up problem the operator can fix: printed as one line, exit 1, no stack trace. */
 export class StartupError extends Error {}
 
+/** The nearest folder at or above `dir` that exists. */
+function existingAncestor(dir: string): string {
+  let d = resolve(dir);
+  while (!existsSync(d) && dirname(d) !== d) d = dirname(d);
+  return d;
+}
+
 function ensureDataDir(dir: string): void {
   try {
+    // check the nearest existing folder first: a recursive mkdir under e.g. /proc never returns
+    const ancestor = existingAncestor(dir);
+    if (!statSync(ancestor).isDirectory()) throw Object.assign(new Error(`${ancestor} is not a directory`), { code: 'ENOTDIR' });
+    accessSync(ancestor, constants.W_OK);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     accessSync(dir, constants.W_OK);
   } catch (e) {

@@ -17,3 +17,6 @@ export type { EtcdStorageOptions } from './etcd/etcd-storage';
 export { startCompactor, compactOnce, COMPACT_REV_KEY } from './etcd/compactor';
 export type { CompactorOptions } from './etcd/compactor';
 export type { LeaseManagerConfig } from './etcd/lease-manager';
+export { SqliteStorage } from './sqlite/sqlite-storage';
+export type { SqliteStorageOptions } from './sqlite/sqlite-storage';
+export { SqliteSchemaVersionError, SqliteLockedError, SQLITE_SCHEMA_VERSION } from './sqlite/schema';

@@ -1,6 +1,6 @@
 /**
  * The behaviour every Storage backend must show, written once and run against each backend
- * (etcd now; the SQLite backend and the watch-cache-backed reader later):
+ * (etcd and SQLite now; the watch-cache-backed reader later):
  *
  *   runStorageSuite('etcd', async () => ({ storage, teardown: async () => {...} }));
  *
@@ -153,6 +153,17 @@ export function runStorageSuite(name: string, setup: () => Promise<StorageSuiteC
         expect(await s.currentRevision()).toBeGreaterThanOrEqual(rv);
 
         await expectStorageError(s.create(`${p}/a`, configMap('a')), 'KeyExists');
+      });
+
+      it('lets exactly one of several concurrent creates of a key win', async () => {
+        const p = freshPrefix();
+        const results = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => s.create(`${p}/a`, configMap('a', { writer: String(i) }))));
+        const won = results.filter((r): r is PromiseFulfilledResult<KObject> => r.status === 'fulfilled');
+        expect(won).toHaveLength(1);
+        for (const r of results) {
+          if (r.status === 'rejected') expect(isStorageError(r.reason, 'KeyExists')).toBe(true);
+        }
+        expect(await s.get(`${p}/a`)).toEqual(won[0].value);
       });
 
       it('get of an absent key is KeyNotFound', async () => {
@@ -531,6 +542,48 @@ export function runStorageSuite(name: string, setup: () => Promise<StorageSuiteC
         expect(later.map((e) => dataOf(e.object).v)).toEqual(['2', '3']);
       });
 
+      it('from an old revision, while concurrent writers go on, delivers every write exactly once in revision order', async () => {
+        const p = freshPrefix();
+        const start = await s.currentRevision();
+        const written: KObject[] = [];
+        const writer = async (w: number, n: number) => {
+          for (let i = 0; i < n; i++) {
+            const nm = `w${w}-${String(i).padStart(2, '0')}`;
+            written.push(await s.create(`${p}/${nm}`, configMap(nm)));
+            if (i % 2 === 1) written.push(await s.guaranteedUpdate(`${p}/${nm}`, (cur) => ({ ...(cur as KObject), data: { u: '1' } })));
+          }
+        };
+        await writer(0, 10); // history before the watch starts
+        const w = watch(`${p}/`, { resourceVersion: String(start) });
+        await Promise.all([writer(1, 10), writer(2, 10), writer(3, 10)]);
+        const evs = await w.waitFor(written.length);
+        const rvs = evs.map((e) => rvOf(e.object));
+        expect(rvs).toEqual([...rvs].sort((x, y) => x - y));
+        expect(new Set(rvs).size).toBe(rvs.length);
+        const byRv = (objs: KObject[]) => [...objs].sort((x, y) => rvOf(x) - rvOf(y)).map((o) => `${o.metadata.name}@${o.metadata.resourceVersion}`);
+        expect(evs.map((e) => `${e.object.metadata.name}@${e.object.metadata.resourceVersion}`)).toEqual(byRv(written));
+        expect(evs.filter((e) => e.type === 'MODIFIED')).toHaveLength(20);
+        await sleep(100);
+        expect(w.events).toHaveLength(written.length);
+      });
+
+      it('after compact(C), still reads at C and watches from C - 1; compacting past the current revision is TooLargeResourceVersion', async () => {
+        const p = freshPrefix();
+        await s.create(`${p}/a`, configMap('a', { v: '1' }));
+        const b = await s.create(`${p}/b`, configMap('b'));
+        const a2 = await s.guaranteedUpdate(`${p}/a`, (cur) => ({ ...(cur as KObject), data: { v: '2' } }));
+        const c = rvOf(a2);
+        await s.create(`${p}/later`, configMap('later'));
+        await compact(c);
+        const atC = await s.list(`${p}/`, { resourceVersion: String(c), resourceVersionMatch: 'Exact' });
+        expect(atC.items.map((o) => `${o.metadata.name}@${o.metadata.resourceVersion}`)).toEqual([`a@${c}`, `b@${b.metadata.resourceVersion}`]);
+        const w = watch(`${p}/`, { resourceVersion: String(c - 1) });
+        const evs = await w.waitFor(2);
+        expect(evs.map((e) => `${e.type} ${e.object.metadata.name}`)).toEqual(['MODIFIED a', 'ADDED later']);
+        expect(rvOf(evs[0].object)).toBe(c);
+        await expectStorageError(s.compact((await s.currentRevision()) + 1000), 'TooLargeResourceVersion');
+      });
+
       it('starts with synthetic ADDED events for the current state when resourceVersion is "" or "0"', async () => {
         const p = freshPrefix();
         const made = await createMany(p, 3);
@@ -640,6 +693,29 @@ export function runStorageSuite(name: string, setup: () => Promise<StorageSuiteC
         expect(evs.map((e) => `${e.type} ${e.object.metadata.name}`)).toEqual(['ADDED ephemeral', 'ADDED durable', 'DELETED ephemeral']);
         expect(rvOf(evs[2].object)).toBeGreaterThan(rvOf(made));
         expect(rvOf(await s.get(`${p}/durable`))).toBeGreaterThan(0);
+      }, 30_000);
+    }
+
+    if (options.ttl !== false) {
+      it('guaranteedUpdate with ttlSeconds makes a key expire; an update without ttlSeconds makes it permanent again', async () => {
+        const p = freshPrefix();
+        await s.create(`${p}/becomes-ttl`, configMap('becomes-ttl'));
+        await s.create(`${p}/stays`, configMap('stays'), { ttlSeconds: 1 });
+        await s.guaranteedUpdate(`${p}/becomes-ttl`, (cur) => ({ ...(cur as KObject), data: { t: '1' } }), { ttlSeconds: 1 });
+        const kept = await s.guaranteedUpdate(`${p}/stays`, (cur) => ({ ...(cur as KObject), data: { t: 'none' } }));
+        const deadline = Date.now() + 15_000;
+        for (;;) {
+          try {
+            await s.get(`${p}/becomes-ttl`);
+          } catch (e) {
+            if (isStorageError(e, 'KeyNotFound')) break;
+            throw e;
+          }
+          if (Date.now() > deadline) throw new Error('ttl key still there after 15s');
+          await sleep(200);
+        }
+        await sleep(1500);
+        expect(await s.get(`${p}/stays`)).toEqual(kept);
       }, 30_000);
     }
 
