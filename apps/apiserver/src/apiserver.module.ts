@@ -5,7 +5,7 @@
 import { DynamicModule, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
-import { builtinResources } from '../../../libs/resources/src';
+import { builtinResources, newServiceAllocators, ServiceAllocation } from '../../../libs/resources/src';
 import { ResourceRegistry } from '../../../libs/registry/src/registry';
 import { startCompactor } from '../../../libs/storage/src/etcd/compactor';
 import { EtcdStorage } from '../../../libs/storage/src/etcd/etcd-storage';
@@ -77,7 +77,23 @@ export class ApiserverModule {
           provide: STORAGE,
           useFactory: () => opts.storage ?? new EtcdStorage({ endpoints: config.etcdServers, prefix: config.etcdPrefix }),
         },
-        { provide: REGISTRY, useFactory: () => new ResourceRegistry(builtinResources()) },
+        {
+          provide: REGISTRY,
+          useFactory: (storage: Storage) =>
+            new ResourceRegistry(
+              builtinResources({
+                services: {
+                  allocation: new ServiceAllocation(
+                    newServiceAllocators(storage, {
+                      serviceClusterIPRanges: config.serviceClusterIPRanges.map((r) => r.cidr),
+                      serviceNodePortRange: config.serviceNodePortRange,
+                    }),
+                  ),
+                },
+              }),
+            ),
+          inject: [STORAGE],
+        },
         {
           provide: ApiServer,
           useFactory: (storage: Storage, registry: ResourceRegistry) => new ApiServer(config, storage, registry, { authenticator: new X509Authenticator() }),

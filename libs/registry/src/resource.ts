@@ -57,6 +57,28 @@ export interface TableConvertor {
   cells(obj: KObject, now: Date): unknown[];
 }
 
+/**
+ * The outcome of an allocation made for one write: commit once the object is stored (e.g.
+ * release what the old object held), revert when the write fails (release what was allocated).
+ */
+export interface AllocationTransaction {
+  commit(): Promise<void>;
+  revert(): Promise<void>;
+}
+
+/**
+ * Values a resource takes from pools kept outside the object (Service ClusterIPs and NodePorts).
+ * The store calls the hook after validation and admission, right before the storage write, and
+ * lets it fill in the allocated fields of the object; dry run must not persist anything.
+ */
+export interface AllocationHook {
+  allocateCreate(obj: KObject, opts: { dryRun: boolean }): Promise<AllocationTransaction>;
+  /** called for writes of the main resource only (not status); may run again when CAS retries */
+  allocateUpdate(obj: KObject, old: KObject, opts: { dryRun: boolean }): Promise<AllocationTransaction>;
+  /** the object is gone from storage: give back what it held */
+  release(obj: KObject): Promise<void>;
+}
+
 export type NameValidation = 'dns1123Subdomain' | 'dns1123Label' | 'dns1035Label' | 'pathSegment';
 
 /** Convert between the served form and the stored form (e.g. events.k8s.io/v1 Event ⇄ core v1 Event). */
@@ -101,6 +123,8 @@ export interface ResourceDefinition {
    * or 0 to delete at once. Upstream pods: a scheduled pod gets its grace period.
    */
   gracefulDeletionSeconds?(obj: KObject, requested: number | undefined): number;
+  /** allocation of values from shared pools around the storage write (see AllocationHook) */
+  allocation?: AllocationHook;
 }
 
 export const DEFAULT_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];

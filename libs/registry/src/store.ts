@@ -10,7 +10,7 @@ import { validateObjectMeta, validateObjectMetaUpdate } from '../../apimachinery
 import { isStorageError, ListResult, Storage, StorageEvent } from '../../storage/src/interface';
 import { listPrefix, objectKey } from './keys';
 import { generateName, jsonEqual, newUid, nowTimestamp, specPart } from './object-meta';
-import { apiVersionOf, listKindOf, ResourceDefinition } from './resource';
+import { AllocationTransaction, apiVersionOf, listKindOf, ResourceDefinition } from './resource';
 import { continueExpired, interpretStorageError } from './storage-errors';
 
 export interface WriteOptions {
@@ -175,6 +175,7 @@ export class Store {
 
     await this.admit({ operation: 'CREATE', namespace, name: meta.name ?? '', subresource: '', object: obj, dryRun: !!opts.dryRun });
 
+    const txn = await this.def.allocation?.allocateCreate(obj, { dryRun: !!opts.dryRun });
     if (opts.dryRun) {
       // existence is still checked, as upstream's dry-run create does
       const exists = await this.storage.get(this.key(namespace, meta.name!)).then(
@@ -184,12 +185,15 @@ export class Store {
       if (exists) throw errors.alreadyExists(this.gr, meta.name!);
       return this.toServed(obj);
     }
+    let stored: KObject;
     try {
-      const stored = await this.storage.create(this.key(namespace, meta.name!), this.toStored(obj));
-      return this.toServed(stored);
+      stored = await this.storage.create(this.key(namespace, meta.name!), this.toStored(obj));
     } catch (e) {
+      await txn?.revert();
       this.fail(e, meta.name!);
     }
+    await txn?.commit();
+    return this.toServed(stored);
   }
 
   // ---- update / patch / subresources -----------------------------------------------------------
@@ -208,7 +212,15 @@ export class Store {
     const subresource = opts.subresource ?? '';
     let created = false;
     let result: KObject | undefined;
+    // the allocation of the latest attempt; an attempt lost to a CAS conflict is reverted first
+    let txn: AllocationTransaction | undefined;
+    const revert = async () => {
+      const t = txn;
+      txn = undefined;
+      await t?.revert();
+    };
     const tryUpdate = async (currentStored: KObject | null): Promise<KObject> => {
+      await revert();
       if (currentStored === null) {
         throw errors.notFound(this.gr, name);
       }
@@ -216,6 +228,7 @@ export class Store {
       const desired = await mutate(deepCopy(current));
       const next = this.prepareUpdate(namespace, name, desired, current, subresource);
       await this.admit({ operation: 'UPDATE', namespace, name, subresource, object: next, oldObject: current, dryRun: !!opts.dryRun });
+      if (subresource === '' && this.def.allocation) txn = await this.def.allocation.allocateUpdate(next, current, { dryRun: !!opts.dryRun });
       result = next;
       return this.toStored(next);
     };
@@ -223,9 +236,19 @@ export class Store {
       if (opts.dryRun) {
         const current = await this.storage.get(this.key(namespace, name));
         await tryUpdate(current);
+        await revert();
         return { object: result!, created: false };
       }
-      const stored = await this.storage.guaranteedUpdate(this.key(namespace, name), tryUpdate);
+      let stored: KObject;
+      try {
+        stored = await this.storage.guaranteedUpdate(this.key(namespace, name), tryUpdate);
+      } catch (e) {
+        await revert();
+        throw e;
+      }
+      const done = txn;
+      txn = undefined;
+      await done?.commit();
       return { object: this.toServed(stored), created };
     } catch (e) {
       if (e instanceof StatusError && e.code === 404 && e.reason === 'NotFound' && opts.createIfMissing) {
@@ -343,9 +366,21 @@ export class Store {
       const deleted = await this.storage.delete(key, {
         preconditions: { resourceVersion: current.metadata.resourceVersion, uid: p.preconditions?.uid },
       });
-      return { body: this.deletedBody(this.toServed(deleted)), stillPresent: false };
+      const served = this.toServed(deleted);
+      await this.releaseAllocations(served);
+      return { body: this.deletedBody(served), stillPresent: false };
     } catch (e) {
       this.fail(e, name);
+    }
+  }
+
+  /** Best effort, as upstream: a value that fails to come back is found by the repair loop. */
+  private async releaseAllocations(obj: KObject): Promise<void> {
+    if (!this.def.allocation) return;
+    try {
+      await this.def.allocation.release(obj);
+    } catch (e) {
+      console.warn(`failed to release allocations of ${this.gr.resource} ${obj.metadata.namespace ?? ''}/${obj.metadata.name}: ${(e as Error).message}`);
     }
   }
 
@@ -378,7 +413,8 @@ export class Store {
     if (!m.deletionTimestamp || (m.finalizers ?? []).length > 0) return false;
     if ((m.deletionGracePeriodSeconds ?? 0) > 0) return false;
     try {
-      await this.storage.delete(this.key(m.namespace ?? '', m.name!), { preconditions: { uid: m.uid } });
+      const deleted = await this.storage.delete(this.key(m.namespace ?? '', m.name!), { preconditions: { uid: m.uid } });
+      await this.releaseAllocations(this.toServed(deleted));
       return true;
     } catch (e) {
       if (isStorageError(e, 'KeyNotFound')) return true;

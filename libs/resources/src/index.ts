@@ -11,15 +11,20 @@ import { nodesDefinition } from './core/nodes';
 import { podsDefinition } from './core/pods';
 import { secretsDefinition } from './core/secrets';
 import { serviceAccountsDefinition } from './core/serviceaccounts';
-import { servicesDefinition } from './core/services';
+import { servicesDefinition, ServicesOptions } from './core/services';
 import { eventsV1Definition } from './events/events';
 
-export function builtinResources(): ResourceDefinition[] {
+export interface BuiltinResourcesOptions {
+  /** Service ClusterIP/NodePort allocation (see core/service-allocation) */
+  services?: ServicesOptions;
+}
+
+export function builtinResources(opts: BuiltinResourcesOptions = {}): ResourceDefinition[] {
   return [
     namespacesDefinition(),
     configMapsDefinition(),
     secretsDefinition(),
-    servicesDefinition(),
+    servicesDefinition(opts.services),
     endpointsDefinition(),
     podsDefinition(),
     nodesDefinition(),
@@ -47,6 +52,8 @@ export {
   serviceAccountsDefinition,
   servicesDefinition,
 };
+export { newServiceAllocators, ServiceAllocation, type ServiceAllocators, type ServiceAllocatorsConfig } from './core/service-allocation';
+export type { ServicesOptions } from './core/services';
 export { humanDuration, translateTimestampSince } from './printing/age';
 export { coreToEventsV1, eventsV1ToCore } from './events/conversion';
 export { defaultPodSpec, defaultPodTemplateSpec } from './core/podspec/defaults';

@@ -79,4 +79,73 @@ export function carryAllocatedFields(spec: Json, oldSpec: Json): void {
   }
   if (spec.ipFamilyPolicy === undefined && oldSpec.ipFamilyPolicy !== undefined) spec.ipFamilyPolicy = oldSpec.ipFamilyPolicy;
   if (strs(spec.ipFamilies).length === 0 && oldSpec.ipFamilies !== undefined) spec.ipFamilies = oldSpec.ipFamilies;
+  // patchAllocatedValues: node ports the client left out keep their value (matched by port name)
+  if (needsNodePort(spec) && needsNodePort(oldSpec)) {
+    const nodePorts = (s: Json) => new Set(objs(s.ports).map((p) => num(p.nodePort) ?? 0).filter((n) => n !== 0));
+    const newUsed = nodePorts(spec);
+    const used = new Set([...nodePorts(oldSpec)].filter((n) => newUsed.has(n)));
+    const byName = new Map<string, number>();
+    for (const p of objs(oldSpec.ports)) byName.set(str(p.name), num(p.nodePort) ?? 0);
+    for (const p of objs(spec.ports)) {
+      if ((num(p.nodePort) ?? 0) !== 0) continue;
+      const v = byName.get(str(p.name)) ?? 0;
+      if (v !== 0 && !used.has(v)) p.nodePort = v;
+    }
+  }
+  if (needsHealthCheckNodePort(spec) && needsHealthCheckNodePort(oldSpec) && !num(spec.healthCheckNodePort) && num(oldSpec.healthCheckNodePort)) {
+    spec.healthCheckNodePort = oldSpec.healthCheckNodePort;
+  }
+}
+
+function needsNodePort(spec: Json): boolean {
+  const t = serviceType(spec);
+  return t === 'NodePort' || t === 'LoadBalancer';
+}
+
+function needsHealthCheckNodePort(spec: Json): boolean {
+  return serviceType(spec) === 'LoadBalancer' && str(spec.externalTrafficPolicy) === 'Local';
+}
+
+function sameStrings(a: unknown, b: unknown): boolean {
+  const x = strs(a);
+  const y = strs(b);
+  return x.length === y.length && x.every((v, i) => v === y[i]);
+}
+
+/**
+ * dropTypeDependentFields (upstream service strategy, update only): fields a type change makes
+ * meaningless are cleared when the client left them as they were, so that e.g. NodePort → ClusterIP
+ * or → ExternalName works with a plain patch of `type` (the allocator then releases the values).
+ */
+export function dropTypeDependentFields(svc: KObject, old: KObject): void {
+  const spec = child(svc, 'spec');
+  const oldSpec = obj(old.spec) ?? {};
+  if (serviceType(oldSpec) !== 'ExternalName' && serviceType(spec) === 'ExternalName') {
+    if (sameStrings(oldSpec.clusterIPs, spec.clusterIPs) && str(oldSpec.clusterIP) === str(spec.clusterIP)) {
+      delete spec.clusterIP;
+      delete spec.clusterIPs;
+    }
+    if (sameStrings(oldSpec.ipFamilies, spec.ipFamilies)) delete spec.ipFamilies;
+    if (str(oldSpec.ipFamilyPolicy) === str(spec.ipFamilyPolicy)) delete spec.ipFamilyPolicy;
+  }
+  if (needsNodePort(oldSpec) && !needsNodePort(spec)) {
+    const np = (s: Json) => objs(s.ports).map((p) => num(p.nodePort) ?? 0);
+    const a = np(oldSpec);
+    const b = np(spec);
+    // sameNodePorts: every new port's nodePort is one the old service had (or 0)
+    if (b.every((n) => n === 0 || a.includes(n))) for (const p of objs(spec.ports)) delete p.nodePort;
+  }
+  if (needsHealthCheckNodePort(oldSpec) && !needsHealthCheckNodePort(spec) && (num(spec.healthCheckNodePort) ?? 0) === (num(oldSpec.healthCheckNodePort) ?? 0)) {
+    delete spec.healthCheckNodePort;
+  }
+  if (serviceType(oldSpec) === 'LoadBalancer' && serviceType(spec) !== 'LoadBalancer') {
+    if (typeof spec.allocateLoadBalancerNodePorts === 'boolean' && spec.allocateLoadBalancerNodePorts === oldSpec.allocateLoadBalancerNodePorts) {
+      delete spec.allocateLoadBalancerNodePorts;
+    }
+    if (spec.loadBalancerClass !== undefined && spec.loadBalancerClass === oldSpec.loadBalancerClass) delete spec.loadBalancerClass;
+  }
+  if (externallyAccessible(oldSpec) && !externallyAccessible(spec) && str(spec.externalTrafficPolicy) === str(oldSpec.externalTrafficPolicy)) {
+    delete spec.externalTrafficPolicy;
+  }
+  if (serviceType(spec) !== 'LoadBalancer') svc.status = { ...(obj(svc.status) ?? {}), loadBalancer: {} };
 }

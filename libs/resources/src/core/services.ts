@@ -1,13 +1,21 @@
-/** core/v1 services (stored under services/specs, as upstream). ClusterIP allocation is not done here. */
+/**
+ * core/v1 services (stored under services/specs, as upstream). With `allocation` (the API server
+ * passes a ServiceAllocation built from its flags) ClusterIPs and NodePorts are allocated from the
+ * persisted range bitmaps; without it (unit tests) single-stack IPv4 family defaults only.
+ */
 import { FieldError } from '../../../apimachinery/src/field-errors';
 import { validateIP } from '../../../apimachinery/src/validation';
-import { ResourceDefinition } from '../../../registry/src/resource';
+import { AllocationHook, ResourceDefinition } from '../../../registry/src/resource';
 import { child, obj, str, strs } from '../common/json';
-import { carryAllocatedFields, defaultIPFamilies, defaultService } from './service-defaults';
+import { carryAllocatedFields, defaultIPFamilies, defaultService, dropTypeDependentFields } from './service-defaults';
 import { serviceTable } from './service-table';
 import { validateService, validateServiceUpdate } from './service-validation';
 
-export function servicesDefinition(): ResourceDefinition {
+export interface ServicesOptions {
+  allocation?: AllocationHook;
+}
+
+export function servicesDefinition(opts: ServicesOptions = {}): ResourceDefinition {
   return {
     group: '',
     version: 'v1',
@@ -26,11 +34,13 @@ export function servicesDefinition(): ResourceDefinition {
       default: defaultService,
       prepareForCreate(svc) {
         svc.status = { loadBalancer: {} };
-        defaultIPFamilies(child(svc, 'spec'));
+        // the allocator defaults the families from the configured ranges
+        if (!opts.allocation) defaultIPFamilies(child(svc, 'spec'));
       },
       prepareForUpdate(svc, old) {
         svc.status = old.status;
         carryAllocatedFields(child(svc, 'spec'), obj(old.spec) ?? {});
+        dropTypeDependentFields(svc, old);
       },
       validate: validateService,
       validateUpdate: validateServiceUpdate,
@@ -52,6 +62,7 @@ export function servicesDefinition(): ResourceDefinition {
       },
     },
     table: serviceTable,
+    ...(opts.allocation ? { allocation: opts.allocation } : {}),
     selectableFields: (svc) => ({
       'spec.clusterIP': strs(obj(svc.spec)?.clusterIPs)[0] ?? str(obj(svc.spec)?.clusterIP),
       'spec.type': str(obj(svc.spec)?.type),
