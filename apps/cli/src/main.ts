@@ -1,17 +1,19 @@
 /**
- * The `kubernest` command: dispatches to a component (`apiserver`, `server` now; `watch-cache`,
+ * The `kubernest` command: dispatches to a component (`apiserver`, `server`, `watch-cache` now;
  * `konnectivity-server`, `konnectivity-agent`, `bootstrap-controller` later).
  * Flag errors print one clear line and exit 1, as kube-apiserver does.
  */
 import { FlagError, HelpRequested } from '../../apiserver/src/config';
 import { runApiserver } from '../../apiserver/src/main';
 import { runServer } from '../../server/src/main';
+import { runWatchCache } from '../../watch-cache/src/main';
 
 type Component = (argv: string[]) => Promise<void>;
 
 const components: Record<string, () => Promise<Component>> = {
   apiserver: async () => runApiserver,
   server: async () => runServer,
+  'watch-cache': async () => runWatchCache,
 };
 
 const usage = `Usage: kubernest <component> [flags]
@@ -19,6 +21,7 @@ const usage = `Usage: kubernest <component> [flags]
 Components:
   apiserver   an API front-end replica (kube-apiserver compatible flags)
   server      the whole control plane in one process, embedded store in --data-dir
+  watch-cache the shared watch cache for replicas (gRPC; replicas use --watch-cache-servers)
 
 Run 'kubernest <component> --help' for the component's flags.`;
 

@@ -1,0 +1,31 @@
+/**
+ * `kubernest watch-cache --etcd-servers=URL [--etcd-prefix=/registry] --port=PORT
+ * [--bind-address=127.0.0.1]`: the shared watch cache for API replicas (started with
+ * `--watch-cache-servers=host:port,...`).
+ */
+import 'reflect-metadata';
+import { INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { parseWatchCacheFlags, WatchCacheConfig } from './options';
+import { WatchCacheLifecycle, WatchCacheModule } from './watch-cache.module';
+
+export interface RunningWatchCache {
+  app: INestApplicationContext;
+  config: WatchCacheConfig;
+  port: number;
+  close(): Promise<void>;
+}
+
+export async function startWatchCache(config: WatchCacheConfig): Promise<RunningWatchCache> {
+  const app = await NestFactory.createApplicationContext(WatchCacheModule.forRoot(config), { logger: ['error', 'warn'] });
+  app.enableShutdownHooks();
+  await app.init();
+  const port = app.get(WatchCacheLifecycle).port;
+  return { app, config, port, close: () => app.close() };
+}
+
+export async function runWatchCache(argv: string[]): Promise<void> {
+  const config = parseWatchCacheFlags(argv);
+  const running = await startWatchCache(config);
+  console.log(`kubernest watch-cache serving gRPC on ${config.bindAddress}:${running.port}`);
+}

@@ -1,0 +1,116 @@
+/**
+ * A replica's Storage when watch-cache servers are configured (`--watch-cache-servers`):
+ * writes, GET without resourceVersion, Exact lists and continues go to etcd; every other read is
+ * served by a local Cacher per resource prefix fed by ONE gRPC watch stream from the watch-cache
+ * service (RemoteSource), which fans out to the replica's client watchers with bounded buffers.
+ * The replica itself opens no etcd watch for cached resources.
+ *
+ * When no watch-cache server answers, reads go to etcd directly (degraded) and `readyCheck`
+ * fails, so /readyz shows `[-]watch-cache failed`.
+ */
+import { CachedStorage, CachedStorageOptions } from '../../cacher/src/cached-storage';
+import { CacherStats } from '../../cacher/src/cacher';
+import { KObject } from '../../apimachinery/src/types';
+import {
+  CreateOptions,
+  DeleteOptions,
+  GetOptions,
+  ListOptions,
+  ListResult,
+  Storage,
+  TryUpdate,
+  UpdateOptions,
+  Watcher,
+  WatchOptions,
+} from '../../storage/src/interface';
+import { RemoteSource, RemoteSourceOptions, WatchCachePool } from './client';
+
+export interface RemoteCachedStorageOptions extends Omit<CachedStorageOptions, 'sourceFor'>, RemoteSourceOptions {
+  /** host:port of the watch-cache servers, in failover order */
+  servers: string[];
+  /** health ping interval (default 1 s) */
+  pingIntervalMs?: number;
+  onAvailabilityChange?: (available: boolean) => void;
+}
+
+export class RemoteCachedStorage implements Storage {
+  readonly pool: WatchCachePool;
+  private readonly cached: CachedStorage;
+
+  constructor(
+    /** etcd (any Storage over the same data): writes and the reads upstream sends to etcd */
+    readonly backend: Storage,
+    opts: RemoteCachedStorageOptions,
+  ) {
+    this.pool = new WatchCachePool({ servers: opts.servers, pingIntervalMs: opts.pingIntervalMs, onAvailabilityChange: opts.onAvailabilityChange });
+    const sourceOpts: RemoteSourceOptions = { freshTimeoutMs: opts.freshTimeoutMs, reconnectDelayMs: opts.reconnectDelayMs };
+    this.cached = new CachedStorage(backend, { ...opts, sourceFor: (prefix) => new RemoteSource(this.pool, prefix, sourceOpts) });
+  }
+
+  /** some watch-cache server is reachable (else reads go to etcd) */
+  get available(): boolean {
+    return this.pool.available;
+  }
+
+  /** the /readyz check `watch-cache` */
+  readyCheck(): { name: string; check: () => Promise<void> } {
+    return {
+      name: 'watch-cache',
+      check: async () => {
+        if (!this.pool.available) throw new Error(`no watch-cache server reachable, reading from etcd (${this.pool.lastError})`);
+      },
+    };
+  }
+
+  /** waits until a watch-cache server answered (tests, startup) */
+  async waitAvailable(timeoutMs = 10_000): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.pool.available) {
+      if (Date.now() > deadline) return false;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return true;
+  }
+
+  stats(): Record<string, CacherStats> {
+    return this.cached.stats();
+  }
+
+  private get reader(): Storage {
+    return this.pool.available ? this.cached : this.backend;
+  }
+
+  create(key: string, obj: KObject, opts?: CreateOptions): Promise<KObject> {
+    return this.backend.create(key, obj, opts);
+  }
+  guaranteedUpdate(key: string, tryUpdate: TryUpdate, opts?: UpdateOptions): Promise<KObject> {
+    return this.backend.guaranteedUpdate(key, tryUpdate, opts);
+  }
+  delete(key: string, opts?: DeleteOptions): Promise<KObject> {
+    return this.backend.delete(key, opts);
+  }
+  count(prefix: string): Promise<number> {
+    return this.backend.count(prefix);
+  }
+  currentRevision(): Promise<number> {
+    return this.backend.currentRevision();
+  }
+  compact(revision: number): Promise<void> {
+    return this.backend.compact(revision);
+  }
+
+  get(key: string, opts?: GetOptions): Promise<KObject> {
+    return this.reader.get(key, opts);
+  }
+  list(prefix: string, opts?: ListOptions): Promise<ListResult> {
+    return this.reader.list(prefix, opts);
+  }
+  watch(key: string, opts?: WatchOptions): Watcher {
+    return this.reader.watch(key, opts);
+  }
+
+  async close(): Promise<void> {
+    await this.cached.close(); // closes the backend too
+    this.pool.close();
+  }
+}
