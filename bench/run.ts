@@ -1,36 +1,30 @@
 /**
  * The first Kubernest benchmark: how much slower is a ConfigMap create / get through one Kubernest
- * API replica than the etcd put / get it boils down to?
+ * API replica than the etcd put / get it boils down to? And through the embedded server (SQLite)?
  *
  * Starts its own etcd and one API replica (the compiled bin/kubernest, over TLS), then measures,
  * with the same op count and concurrency:
  *   - etcd put / etcd get: the raw etcd3 client (as the server uses it) on a ~300-byte JSON value;
  *   - kubernest create / kubernest get: POST and GET of a ConfigMap of about the same size, over
- *     keep-alive HTTPS with the admin client certificate.
+ *     keep-alive HTTPS with the admin client certificate, against the etcd-backed replica;
+ *   - embedded create / embedded get: the same against `kubernest server --data-dir <tmp>` (the
+ *     embedded SQLite store), started after the replica is stopped, with the admin certificate
+ *     from <tmp>/admin.kubeconfig.
  * Prints a table and writes bench/results/latest.json. See bench/README.md.
  *
  * Environment: BENCH_OPS (2000), BENCH_CONCURRENCY (16), BENCH_WARMUP (200 per operation),
  * BENCH_TIMEOUT_MS (120000, the whole run including start-up).
  */
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { Agent, request } from 'node:https';
-import { cpus, totalmem } from 'node:os';
+import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
-import { parse as parseYaml } from 'yaml';
 import { DEFAULT_GRPC_OPTIONS } from '../libs/storage/src/etcd/etcd-storage';
 import { ApiserverInstance, REPO_ROOT, startApiserver } from '../test/harness/apiserver';
 import { EtcdInstance, startEtcd } from '../test/harness/etcd';
-
-function intEnv(name: string, dflt: number, min: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return dflt;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer >= ${min}, got ${JSON.stringify(raw)}`);
-  return n;
-}
+import { Creds, credsFromKubeconfig, EmbeddedServer, startEmbedded } from './proc';
+import { gitCommit, intEnv } from './util';
 
 const OPS = intEnv('BENCH_OPS', 2000, 1);
 const CONCURRENCY = intEnv('BENCH_CONCURRENCY', 16, 1);
@@ -135,25 +129,6 @@ async function measure(operation: string, count: number, concurrency: number, op
 // ---------------------------------------------------------------------------------------------
 // the Kubernest client: one keep-alive agent with the admin certificate
 
-interface Creds {
-  ca: string;
-  cert: string;
-  key: string;
-}
-
-function credsFromKubeconfig(path: string): Creds {
-  const kc = parseYaml(readFileSync(path, 'utf8')) as {
-    clusters: { cluster: { 'certificate-authority-data': string } }[];
-    users: { user: { 'client-certificate-data': string; 'client-key-data': string } }[];
-  };
-  const b = (s: string) => Buffer.from(s, 'base64').toString('utf8');
-  return {
-    ca: b(kc.clusters[0].cluster['certificate-authority-data']),
-    cert: b(kc.users[0].user['client-certificate-data']),
-    key: b(kc.users[0].user['client-key-data']),
-  };
-}
-
 class KubeClient {
   readonly agent: Agent;
   constructor(
@@ -209,16 +184,6 @@ class KubeClient {
 // ---------------------------------------------------------------------------------------------
 // the run
 
-function gitCommit(): string | undefined {
-  try {
-    const sha = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
-    return dirty ? `${sha}-dirty` : sha;
-  } catch {
-    return undefined;
-  }
-}
-
 function table(results: Result[]): string {
   const head = ['operation', 'ops', 'errors', 'ops/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms'];
   const rows = results.map((r) => [
@@ -253,7 +218,22 @@ function ratio(kn: Result, raw: Result): Ratio {
   };
 }
 
-async function bench(state: { etcd?: EtcdInstance; api?: ApiserverInstance; client?: Etcd3; kube?: KubeClient }): Promise<boolean> {
+interface BenchState {
+  etcd?: EtcdInstance;
+  api?: ApiserverInstance;
+  client?: Etcd3;
+  kube?: KubeClient;
+  /** temp dir holding the embedded server's data dir */
+  root?: string;
+  embedded?: EmbeddedServer;
+  embeddedKube?: KubeClient;
+}
+
+function ratioLine(name: string, r: Ratio): string {
+  return `  ${name.padEnd(22)}  ${(r.throughput.toFixed(3) + 'x').padStart(10)}  ${(r.p50Latency.toFixed(2) + 'x').padStart(12)}  ${(r.p99Latency.toFixed(2) + 'x').padStart(12)}`;
+}
+
+async function bench(state: BenchState): Promise<boolean> {
   const log = (s: string) => process.stderr.write(`[bench] ${s}\n`);
   log(`ops=${OPS} concurrency=${CONCURRENCY} warmup=${WARMUP} value=${VALUE_BYTES}B timeout=${TIMEOUT_MS}ms`);
 
@@ -283,51 +263,82 @@ async function bench(state: { etcd?: EtcdInstance; api?: ApiserverInstance; clie
       const v = await client.get('/bench/get-target').string();
       if (v === null) throw new Error('etcd get: key missing');
     },
-    kubeCreate: (prefix: string) => async (i: number) => {
-      await kube.call('POST', cmPath, 201, configMapJson(opName(prefix, i)));
+    kubeCreate: (k: KubeClient, prefix: string) => async (i: number) => {
+      await k.call('POST', cmPath, 201, configMapJson(opName(prefix, i)));
     },
-    kubeGet: async () => {
-      await kube.call('GET', `${cmPath}/${getName}`, 200);
+    kubeGet: (k: KubeClient) => async () => {
+      await k.call('GET', `${cmPath}/${getName}`, 200);
     },
+  };
+  const checkWarmup = (warm: Result[]) => {
+    for (const w of warm) if (w.errors > 0) throw new Error(`${w.operation}: ${w.errors} errors, first: ${w.firstError}`);
   };
 
   if (WARMUP > 0) {
     t = Date.now();
-    const warm = [
+    checkWarmup([
       await measure('warmup etcd put', WARMUP, CONCURRENCY, ops.etcdPut('warmup')),
       await measure('warmup etcd get', WARMUP, CONCURRENCY, ops.etcdGet),
-      await measure('warmup kubernest create', WARMUP, CONCURRENCY, ops.kubeCreate('warmup')),
-      await measure('warmup kubernest get', WARMUP, CONCURRENCY, ops.kubeGet),
-    ];
-    for (const w of warm) if (w.errors > 0) throw new Error(`${w.operation}: ${w.errors} errors, first: ${w.firstError}`);
+      await measure('warmup kubernest create', WARMUP, CONCURRENCY, ops.kubeCreate(kube, 'warmup')),
+      await measure('warmup kubernest get', WARMUP, CONCURRENCY, ops.kubeGet(kube)),
+    ]);
     log(`warmed up (${Date.now() - t} ms)`);
   }
 
   const etcdPut = await measure('etcd put', OPS, CONCURRENCY, ops.etcdPut('run'));
   const etcdGet = await measure('etcd get', OPS, CONCURRENCY, ops.etcdGet);
-  const kubeCreate = await measure('kubernest create', OPS, CONCURRENCY, ops.kubeCreate('bench'));
-  const kubeGet = await measure('kubernest get', OPS, CONCURRENCY, ops.kubeGet);
-  const results = [etcdPut, etcdGet, kubeCreate, kubeGet];
+  const kubeCreate = await measure('kubernest create', OPS, CONCURRENCY, ops.kubeCreate(kube, 'bench'));
+  const kubeGet = await measure('kubernest get', OPS, CONCURRENCY, ops.kubeGet(kube));
 
   // what the server actually stores for a ConfigMap (it adds uid, timestamps, managedFields...)
   const stored = await client.getAll().prefix(`/registry/configmaps/${NAMESPACE}/${getName}`).strings();
   const storedBytes = Object.values(stored)[0]?.length;
 
-  const ratios = { create: ratio(kubeCreate, etcdPut), get: ratio(kubeGet, etcdGet) };
+  // The embedded server, alone: the replica is stopped first so it takes no CPU (etcd stays up,
+  // idle, for the raw rows' sake). Same workload, same client, its own admin certificate.
+  kube.agent.destroy();
+  await state.api.stop();
+  state.root = await mkdtemp(join(tmpdir(), 'kubernest-bench-embedded-'));
+  t = Date.now();
+  state.embedded = await startEmbedded(join(state.root, 'data'));
+  log(`embedded kubernest up at ${state.embedded.url} (${Date.now() - t} ms, data dir ${state.embedded.dataDir})`);
+  const ekube = (state.embeddedKube = new KubeClient(state.embedded.url, credsFromKubeconfig(state.embedded.kubeconfig), CONCURRENCY));
+  ekube.countSockets();
+  await ekube.call('POST', cmPath, 201, configMapJson(getName));
+  if (WARMUP > 0) {
+    t = Date.now();
+    checkWarmup([
+      await measure('warmup embedded create', WARMUP, CONCURRENCY, ops.kubeCreate(ekube, 'warmup')),
+      await measure('warmup embedded get', WARMUP, CONCURRENCY, ops.kubeGet(ekube)),
+    ]);
+    log(`embedded warmed up (${Date.now() - t} ms)`);
+  }
+  const embCreate = await measure('embedded create', OPS, CONCURRENCY, ops.kubeCreate(ekube, 'bench'));
+  const embGet = await measure('embedded get', OPS, CONCURRENCY, ops.kubeGet(ekube));
+
+  const results = [etcdPut, etcdGet, kubeCreate, kubeGet, embCreate, embGet];
+  const ratios = {
+    create: ratio(kubeCreate, etcdPut),
+    get: ratio(kubeGet, etcdGet),
+    embeddedCreate: ratio(embCreate, etcdPut),
+    embeddedGet: ratio(embGet, etcdGet),
+  };
 
   const out: string[] = [];
   out.push('');
   out.push(`Kubernest benchmark: ${OPS} ops per operation, concurrency ${CONCURRENCY}, ${VALUE_BYTES}-byte JSON values (warm-up ${WARMUP})`);
+  out.push(`(kubernest = one API replica over etcd; embedded = \`kubernest server\` over its SQLite store)`);
   out.push('');
   out.push(table(results));
   out.push('');
-  out.push('Kubernest / raw etcd      throughput   p50 latency   p99 latency');
-  for (const [name, r] of [['create vs put', ratios.create], ['get vs get', ratios.get]] as const) {
-    out.push(`  ${name.padEnd(22)}  ${(r.throughput.toFixed(3) + 'x').padStart(10)}  ${(r.p50Latency.toFixed(2) + 'x').padStart(12)}  ${(r.p99Latency.toFixed(2) + 'x').padStart(12)}`);
-  }
+  out.push(`${'vs raw etcd'.padEnd(26)}throughput   p50 latency   p99 latency`);
+  out.push(ratioLine('kubernest create / put', ratios.create));
+  out.push(ratioLine('kubernest get / get', ratios.get));
+  out.push(ratioLine('embedded create / put', ratios.embeddedCreate));
+  out.push(ratioLine('embedded get / get', ratios.embeddedGet));
   out.push('');
   out.push(`(throughput < 1 = share of raw etcd's ops/s Kubernest keeps; latency > 1 = times slower)`);
-  out.push(`TLS connections opened to Kubernest: ${kube.socketsOpened} (keep-alive, max ${CONCURRENCY})`);
+  out.push(`TLS connections opened: ${kube.socketsOpened} to the replica, ${ekube.socketsOpened} to embedded (keep-alive, max ${CONCURRENCY} each)`);
   if (storedBytes !== undefined) out.push(`A ConfigMap as Kubernest stores it in etcd: ${storedBytes} bytes (posted body: ${VALUE_BYTES})`);
   out.push('');
   process.stdout.write(out.join('\n'));
@@ -344,6 +355,7 @@ async function bench(state: { etcd?: EtcdInstance; api?: ApiserverInstance; clie
     results,
     ratios,
     kubernestConnections: kube.socketsOpened,
+    embeddedConnections: ekube.socketsOpened,
   };
   await mkdir(RESULTS_DIR, { recursive: true });
   const file = join(RESULTS_DIR, 'latest.json');
@@ -356,12 +368,13 @@ async function bench(state: { etcd?: EtcdInstance; api?: ApiserverInstance; clie
 }
 
 async function main(): Promise<number> {
-  const state: Parameters<typeof bench>[0] = {};
+  const state: BenchState = {};
   let cleaning: Promise<void> | undefined;
   const cleanup = () =>
     (cleaning ??= (async () => {
       aborted = true;
       state.kube?.agent.destroy();
+      state.embeddedKube?.agent.destroy();
       try {
         state.client?.close();
       } catch {
@@ -369,7 +382,9 @@ async function main(): Promise<number> {
       }
       // the apiserver first (it holds etcd connections), then etcd; each stop is itself bounded
       await state.api?.stop().catch((e) => process.stderr.write(`[bench] stopping kubernest: ${e}\n`));
+      await state.embedded?.stop().catch((e) => process.stderr.write(`[bench] stopping embedded kubernest: ${e}\n`));
       await state.etcd?.stop().catch((e) => process.stderr.write(`[bench] stopping etcd: ${e}\n`));
+      if (state.root) await rm(state.root, { recursive: true, force: true }).catch(() => undefined);
     })());
 
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
@@ -391,6 +406,8 @@ async function main(): Promise<number> {
     process.stderr.write(`[bench] FAILED: ${e instanceof Error ? e.message : String(e)}\n`);
     const logs = state.api?.logs();
     if (logs) process.stderr.write(`[bench] last kubernest output:\n${logs.slice(-3000)}\n`);
+    const elogs = state.embedded?.proc.logs();
+    if (elogs) process.stderr.write(`[bench] last embedded kubernest output:\n${elogs.slice(-3000)}\n`);
     return 1;
   } finally {
     clearTimeout(timer);

@@ -5,7 +5,6 @@
  */
 import * as path from 'node:path';
 import { createRequire } from 'node:module';
-import * as generatedModels from '@kubernetes/client-node/dist/gen/models/all';
 
 export interface AttributeType {
   /** TypeScript property name (e.g. `_default`) */
@@ -30,7 +29,10 @@ function isAttributeType(v: unknown): v is AttributeType {
 export function modelAttributeMaps(): Map<string, AttributeType[]> {
   if (attributeMaps) return attributeMaps;
   const out = new Map<string, AttributeType[]>();
-  for (const [name, value] of Object.entries(generatedModels as Record<string, unknown>)) {
+  // loaded on first use, not at start-up: the models take a few hundred ms to load
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const generatedModels = require('@kubernetes/client-node/dist/gen/models/all') as Record<string, unknown>;
+  for (const [name, value] of Object.entries(generatedModels)) {
     if (typeof value !== 'function') continue;
     const map: unknown = (value as { attributeTypeMap?: unknown }).attributeTypeMap;
     if (!Array.isArray(map)) continue;
