@@ -11,6 +11,8 @@ import { startCompactor } from '../../../libs/storage/src/etcd/compactor';
 import { EtcdStorage } from '../../../libs/storage/src/etcd/etcd-storage';
 import { Storage } from '../../../libs/storage/src/interface';
 import { startPeriodicCompactor } from '../../../libs/storage/src/periodic-compactor';
+import { RemoteCachedStorage } from '../../../libs/watchcache/src/remote-cached-storage';
+import { EndpointReconcilerLifecycle } from '../../bootstrap-controller/src/endpoint-reconciler';
 import { ApiServer } from './apiserver';
 import { ApiserverConfig } from './config';
 import { X509Authenticator } from './filters/x509-authenticator';
@@ -37,10 +39,11 @@ export class ApiServerLifecycle implements OnModuleInit, OnApplicationShutdown {
     this.server.mount(fastify);
     const intervalMs = this.config.etcdCompactionIntervalMs;
     if (intervalMs > 0) {
+      const target = this.storage instanceof RemoteCachedStorage ? this.storage.backend : this.storage;
       this.stopCompactor =
-        this.storage instanceof EtcdStorage
-          ? startCompactor(this.storage, { intervalMs })
-          : startPeriodicCompactor(this.storage, { intervalMs, onError: (e) => console.warn(`compaction failed: ${(e as Error).message}`) });
+        target instanceof EtcdStorage
+          ? startCompactor(target, { intervalMs })
+          : startPeriodicCompactor(target, { intervalMs, onError: (e) => console.warn(`compaction failed: ${(e as Error).message}`) });
     }
   }
 
@@ -66,16 +69,31 @@ export class ApiServerLifecycle implements OnModuleInit, OnApplicationShutdown {
   }
 }
 
+/**
+ * etcd; with --watch-cache-servers, etcd for writes and quorum GETs, and the watch-cache service
+ * (one gRPC stream per resource, fanned out locally) for lists and watches.
+ */
+function storageFor(config: ApiserverConfig): Storage {
+  const etcd = new EtcdStorage({ endpoints: config.etcdServers, prefix: config.etcdPrefix });
+  if (config.watchCacheServers.length === 0) return etcd;
+  return new RemoteCachedStorage(etcd, {
+    servers: config.watchCacheServers,
+    onAvailabilityChange: (up) =>
+      up ? console.log('watch-cache: serving lists and watches from the watch cache') : console.warn('watch-cache: no server reachable, reading from etcd'),
+  });
+}
+
 @Module({})
 export class ApiserverModule {
-  static forRoot(config: ApiserverConfig, opts: { storage?: Storage } = {}): DynamicModule {
+  static forRoot(config: ApiserverConfig, opts: { storage?: Storage; imports?: DynamicModule[] } = {}): DynamicModule {
     return {
       module: ApiserverModule,
+      imports: opts.imports ?? [],
       providers: [
         { provide: APISERVER_CONFIG, useValue: config },
         {
           provide: STORAGE,
-          useFactory: () => opts.storage ?? new EtcdStorage({ endpoints: config.etcdServers, prefix: config.etcdPrefix }),
+          useFactory: () => opts.storage ?? storageFor(config),
         },
         {
           provide: REGISTRY,
@@ -96,13 +114,30 @@ export class ApiserverModule {
         },
         {
           provide: ApiServer,
-          useFactory: (storage: Storage, registry: ResourceRegistry) => new ApiServer(config, storage, registry, { authenticator: new X509Authenticator() }),
+          useFactory: (storage: Storage, registry: ResourceRegistry) =>
+            new ApiServer(
+              config,
+              storage,
+              registry,
+              { authenticator: new X509Authenticator() },
+              storage instanceof RemoteCachedStorage ? [storage.readyCheck()] : [],
+            ),
           inject: [STORAGE, REGISTRY],
         },
         {
           provide: ApiServerLifecycle,
           useFactory: (server: ApiServer, host: HttpAdapterHost, storage: Storage) => new ApiServerLifecycle(server, host, storage, config),
           inject: [ApiServer, HttpAdapterHost, STORAGE],
+        },
+        {
+          // --endpoint-reconciler-type=lease: this replica's master lease and Endpoints kubernetes
+          provide: EndpointReconcilerLifecycle,
+          useFactory: (storage: Storage, registry: ResourceRegistry, host: HttpAdapterHost) =>
+            EndpointReconcilerLifecycle.forApiserver(config, storage instanceof RemoteCachedStorage ? storage.backend : storage, registry, () => {
+              const addr = host.httpAdapter?.getHttpServer()?.address();
+              return typeof addr === 'object' && addr ? addr.port : undefined;
+            }),
+          inject: [STORAGE, REGISTRY, HttpAdapterHost],
         },
       ],
       exports: [ApiServer, STORAGE, REGISTRY],

@@ -4,6 +4,7 @@
  */
 import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
+import type { DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ensureCerts } from '../../../libs/pki/src';
@@ -18,7 +19,7 @@ export interface RunningApiserver {
   close(): Promise<void>;
 }
 
-export async function startApiserver(config: ApiserverConfig, opts: { storage?: Storage } = {}): Promise<RunningApiserver> {
+export async function startApiserver(config: ApiserverConfig, opts: { storage?: Storage; imports?: DynamicModule[] } = {}): Promise<RunningApiserver> {
   const host = config.advertiseAddress.includes(':') ? `[${config.advertiseAddress}]` : config.advertiseAddress;
   let key: string;
   let cert: string;

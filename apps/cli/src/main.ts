@@ -1,10 +1,11 @@
 /**
- * The `kubernest` command: dispatches to a component (`apiserver`, `server`, `watch-cache` now;
- * `konnectivity-server`, `konnectivity-agent`, `bootstrap-controller` later).
+ * The `kubernest` command: dispatches to a component (`apiserver`, `server`, `watch-cache`,
+ * `bootstrap-controller` now; `konnectivity-server`, `konnectivity-agent` later).
  * Flag errors print one clear line and exit 1, as kube-apiserver does.
  */
 import { FlagError, HelpRequested } from '../../apiserver/src/config';
 import { runApiserver } from '../../apiserver/src/main';
+import { runBootstrapController } from '../../bootstrap-controller/src/main';
 import { runServer } from '../../server/src/main';
 import { runWatchCache } from '../../watch-cache/src/main';
 
@@ -13,6 +14,7 @@ type Component = (argv: string[]) => Promise<void>;
 const components: Record<string, () => Promise<Component>> = {
   apiserver: async () => runApiserver,
   server: async () => runServer,
+  'bootstrap-controller': async () => runBootstrapController,
   'watch-cache': async () => runWatchCache,
 };
 
@@ -22,6 +24,7 @@ Components:
   apiserver   an API front-end replica (kube-apiserver compatible flags)
   server      the whole control plane in one process, embedded store in --data-dir
   watch-cache the shared watch cache for replicas (gRPC; replicas use --watch-cache-servers)
+  bootstrap-controller  system namespaces, Service kubernetes and the ClusterIP/NodePort repair loops
 
 Run 'kubernest <component> --help' for the component's flags.`;
 

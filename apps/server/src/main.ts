@@ -6,6 +6,8 @@
 import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { startApiserver } from '../../apiserver/src/main';
+import { BootstrapControllerModule } from '../../bootstrap-controller/src/bootstrap-controller.module';
+import { CachedStorage } from '../../../libs/cacher/src/cached-storage';
 import { EtcdStorage } from '../../../libs/storage/src/etcd/etcd-storage';
 import type { Storage } from '../../../libs/storage/src/interface';
 import { parseServerFlags, ServerConfig } from './server-options';
@@ -38,7 +40,8 @@ function openStorage(cfg: ServerConfig): Storage {
   const a = cfg.apiserver;
   if (a.etcdServers.length > 0) return new EtcdStorage({ endpoints: a.etcdServers, prefix: a.etcdPrefix });
   try {
-    return openEmbeddedStorage(cfg.databasePath, a.etcdPrefix);
+    // lists and watches from the in-process watch cache (fed by the SQLite log), writes to SQLite
+    return new CachedStorage(openEmbeddedStorage(cfg.databasePath, a.etcdPrefix));
   } catch (e) {
     throw new StartupError((e as Error).message);
   }
@@ -50,7 +53,13 @@ export async function runServer(argv: string[]): Promise<void> {
   const storage = openStorage(cfg);
   let running;
   try {
-    running = await startApiserver(cfg.apiserver, { storage });
+    const a = cfg.apiserver;
+    // the bootstrap controller runs in this process, on the same storage
+    const bootstrap = BootstrapControllerModule.forRoot(
+      { serviceClusterIPRanges: a.serviceClusterIPRanges.map((r) => r.cidr), serviceNodePortRange: a.serviceNodePortRange, securePort: a.securePort || 443 },
+      { storage },
+    );
+    running = await startApiserver(cfg.apiserver, { storage, imports: [bootstrap] });
   } catch (e) {
     await storage.close().catch(() => undefined);
     throw e;

@@ -14,6 +14,7 @@ describe('builtinResources', () => {
     ['secrets.', 'secrets', undefined, undefined],
     ['services.', 'services/specs', ['svc'], ['all']],
     ['endpoints.', 'services/endpoints', ['ep'], undefined],
+    ['endpointslices.discovery.k8s.io', 'endpointslices', undefined, undefined],
     ['pods.', 'pods', ['po'], ['all']],
     ['nodes.', 'minions', ['no'], undefined],
     ['events.', 'events', ['ev'], undefined],

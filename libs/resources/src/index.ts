@@ -12,6 +12,7 @@ import { podsDefinition } from './core/pods';
 import { secretsDefinition } from './core/secrets';
 import { serviceAccountsDefinition } from './core/serviceaccounts';
 import { servicesDefinition, ServicesOptions } from './core/services';
+import { endpointSlicesDefinition } from './discovery/endpointslices';
 import { eventsV1Definition } from './events/events';
 
 export interface BuiltinResourcesOptions {
@@ -26,6 +27,7 @@ export function builtinResources(opts: BuiltinResourcesOptions = {}): ResourceDe
     secretsDefinition(),
     servicesDefinition(opts.services),
     endpointsDefinition(),
+    endpointSlicesDefinition(),
     podsDefinition(),
     nodesDefinition(),
     coreEventsDefinition(),
@@ -41,6 +43,7 @@ export {
   configMapsDefinition,
   coreEventsDefinition,
   deploymentsDefinition,
+  endpointSlicesDefinition,
   endpointsDefinition,
   eventsV1Definition,
   leasesDefinition,

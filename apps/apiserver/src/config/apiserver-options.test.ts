@@ -36,6 +36,7 @@ describe('parseApiserverFlags', () => {
       corsAllowedOrigins: [],
       anonymousAuth: true,
       watchCacheServers: [],
+      endpointReconcilerType: 'lease',
       logLevel: 0,
     });
   });

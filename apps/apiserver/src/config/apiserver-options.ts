@@ -48,6 +48,8 @@ export interface ApiserverConfig {
   anonymousAuth: boolean;
   /** --watch-cache-servers (host:port list) */
   watchCacheServers: string[];
+  /** --endpoint-reconciler-type: lease (each replica keeps a TTL'd lease and Endpoints kubernetes in step) or none */
+  endpointReconcilerType: EndpointReconcilerType;
   /** -v / --v */
   logLevel: number;
   /**
@@ -60,6 +62,9 @@ export interface ApiserverConfig {
 
 /** The env var read into ApiserverConfig.testPanicPath (end-to-end tests only). */
 export const TEST_PANIC_PATH_ENV = 'KUBERNEST_TEST_PANIC_PATH';
+
+export type EndpointReconcilerType = 'lease' | 'none';
+export const ENDPOINT_RECONCILER_TYPES: EndpointReconcilerType[] = ['lease', 'none'];
 
 const nonNegative = (flagName: string) => (v: number) => (v < 0 ? `--${flagName} can not be negative value` : undefined);
 
@@ -169,6 +174,13 @@ export const apiserverFlagSpecs = {
     default: [] as string[],
     usage: 'List of external watch-cache servers (host:port), comma separated.',
   }),
+  endpointReconcilerType: flag({
+    name: 'endpoint-reconciler-type',
+    type: flagTypes.string,
+    default: 'lease',
+    usage: 'Use an endpoint reconciler (lease, none) master-count is not supported.',
+    validate: (v: string) => (ENDPOINT_RECONCILER_TYPES.includes(v as EndpointReconcilerType) ? undefined : `invalid endpoint reconciler type: ${v}, must be one of lease, none`),
+  }),
   logLevel: flag({ name: 'v', shorthand: 'v', type: flagTypes.level, default: 0, usage: 'number for the log level verbosity' }),
 };
 
@@ -251,6 +263,7 @@ export function apiserverConfigFrom(v: ApiserverFlagValues, opts: { requireEtcd?
     corsAllowedOrigins: v.corsAllowedOrigins,
     anonymousAuth: v.anonymousAuth,
     watchCacheServers: v.watchCacheServers,
+    endpointReconcilerType: v.endpointReconcilerType as EndpointReconcilerType,
     logLevel: v.logLevel,
     ...(process.env[TEST_PANIC_PATH_ENV] ? { testPanicPath: process.env[TEST_PANIC_PATH_ENV] } : {}),
   };

@@ -1,0 +1,68 @@
+/**
+ * Nest wiring of the bootstrap controller: on its own (`kubernest bootstrap-controller`, its own
+ * etcd client) or imported into another app with a shared Storage (`kubernest server`). Exports
+ * the controller and the Prometheus registry holding the repair counters.
+ */
+import { DynamicModule, Module, OnApplicationBootstrap, OnApplicationShutdown, OnModuleDestroy } from '@nestjs/common';
+import type { Registry } from 'prom-client';
+import { EtcdStorage } from '../../../libs/storage/src/etcd/etcd-storage';
+import type { Storage } from '../../../libs/storage/src/interface';
+import { BootstrapController, BootstrapControllerOptions } from './controller';
+
+export const BOOTSTRAP_METRICS_REGISTRY = Symbol('BOOTSTRAP_METRICS_REGISTRY');
+
+export class BootstrapControllerLifecycle implements OnApplicationBootstrap, OnModuleDestroy, OnApplicationShutdown {
+  constructor(
+    readonly controller: BootstrapController,
+    private readonly ownsStorage: boolean,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.controller.start();
+  }
+
+  /** stop the loops before anyone closes the storage */
+  async onModuleDestroy(): Promise<void> {
+    await this.controller.stop();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    if (this.ownsStorage) await this.controller.storage.close();
+  }
+}
+
+export interface BootstrapControllerModuleConfig extends Omit<BootstrapControllerOptions, 'registry' | 'metricsRegistry' | 'scheduler'> {
+  /** used only when no storage is given */
+  etcdServers?: string[];
+  etcdPrefix?: string;
+}
+
+@Module({})
+export class BootstrapControllerModule {
+  static forRoot(config: BootstrapControllerModuleConfig, opts: { storage?: Storage; controller?: Partial<BootstrapControllerOptions> } = {}): DynamicModule {
+    return {
+      module: BootstrapControllerModule,
+      providers: [
+        {
+          provide: BootstrapController,
+          useFactory: () =>
+            new BootstrapController(opts.storage ?? new EtcdStorage({ endpoints: config.etcdServers ?? [], prefix: config.etcdPrefix ?? '/registry' }), {
+              ...config,
+              ...(opts.controller ?? {}),
+            }),
+        },
+        {
+          provide: BootstrapControllerLifecycle,
+          useFactory: (controller: BootstrapController) => new BootstrapControllerLifecycle(controller, opts.storage === undefined),
+          inject: [BootstrapController],
+        },
+        {
+          provide: BOOTSTRAP_METRICS_REGISTRY,
+          useFactory: (controller: BootstrapController): Registry => controller.metrics.registry,
+          inject: [BootstrapController],
+        },
+      ],
+      exports: [BootstrapController, BOOTSTRAP_METRICS_REGISTRY],
+    };
+  }
+}
