@@ -1,7 +1,8 @@
 /**
- * `kubernest server`: the whole control plane in one process. Today that is the API server over
- * the embedded SQLite store in --data-dir (or etcd with --etcd-servers); the watch cache, the
- * bootstrap controller and the tunnel server join here as their modules land.
+ * `kubernest server`: the whole control plane in one process — the API server, the in-process
+ * watch cache (lists and watches from memory, fed by the SQLite log) and the bootstrap controller —
+ * over the embedded SQLite store in --data-dir (or etcd with --etcd-servers). The tunnel server
+ * joins here when it lands.
  */
 import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';

@@ -6,6 +6,7 @@
  */
 import { KObject } from '../../apimachinery/src/types';
 import { EtcdStorage } from '../../storage/src/etcd/etcd-storage';
+import { SqliteStorage } from '../../storage/src/sqlite/sqlite-storage';
 import {
   CreateOptions,
   DeleteOptions,
@@ -22,6 +23,7 @@ import {
 import { Cacher, CacherOptions, CacherStats } from './cacher';
 import { EtcdSource } from './etcd-source';
 import { CacheSource, StorageSource } from './source';
+import { SqliteSource } from './sqlite-source';
 
 export interface CachedStorageOptions extends CacherOptions {
   /**
@@ -29,7 +31,10 @@ export interface CachedStorageOptions extends CacherOptions {
    * Default: the first path segment.
    */
   resourcePrefixOf?: (key: string) => string | undefined;
-  /** Default: EtcdSource for an EtcdStorage backend, StorageSource (registry key layout) otherwise. */
+  /**
+   * Default: EtcdSource for an EtcdStorage backend, SqliteSource for a SqliteStorage backend,
+   * StorageSource (registry key layout) otherwise.
+   */
   sourceFor?: (prefix: string) => CacheSource;
   /** return deep copies to callers (the registry mutates what storage returns; default true) */
   cloneObjects?: boolean;
@@ -87,13 +92,17 @@ export class CachedStorage implements Storage {
   cacherFor(prefix: string): Cacher {
     let c = this.cachers.get(prefix);
     if (!c) {
-      const source =
-        this.opts.sourceFor?.(prefix) ??
-        (this.backend instanceof EtcdStorage ? new EtcdSource(this.backend, prefix) : new StorageSource(this.backend, prefix));
+      const source = this.opts.sourceFor?.(prefix) ?? this.defaultSource(prefix);
       c = new Cacher(prefix, source, this.backend, this.opts);
       this.cachers.set(prefix, c);
     }
     return c;
+  }
+
+  private defaultSource(prefix: string): CacheSource {
+    if (this.backend instanceof EtcdStorage) return new EtcdSource(this.backend, prefix);
+    if (this.backend instanceof SqliteStorage) return new SqliteSource(this.backend, prefix);
+    return new StorageSource(this.backend, prefix);
   }
 
   stats(): Record<string, CacherStats> {

@@ -8,3 +8,4 @@ export type { CachedStorageOptions } from './cached-storage';
 export { StorageSource, registryKeyFunc } from './source';
 export type { CacheSource, SourceEvent, SourceListResult, SourceWatchHandler } from './source';
 export { EtcdSource } from './etcd-source';
+export { SqliteSource } from './sqlite-source';

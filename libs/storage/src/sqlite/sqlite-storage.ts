@@ -32,8 +32,11 @@ import { KeyState, LogRow, NameRange, SqliteLog } from './log';
 import { Notifier } from './notifier';
 import { openDatabase, SqliteDatabase } from './schema';
 import { SqliteWatch } from './sqlite-watch';
+import { SqliteTail, SqliteTailListener } from './sqlite-tail';
 import { BackgroundJobs } from './timers';
 import { expiryFor, sweepExpired } from './ttl-sweeper';
+
+export type { SqliteKeyedEvent, SqliteTailListener } from './sqlite-tail';
 
 export interface SqliteStorageOptions {
   /** database file (its directory is created), or ':memory:' */
@@ -63,6 +66,7 @@ export class SqliteStorage implements Storage {
   private readonly notifier = new Notifier();
   private readonly jobs = new BackgroundJobs();
   private readonly watchers = new Set<SqliteWatch>();
+  private readonly tails = new Set<SqliteTail>();
   private readonly maxAttempts: number;
   private readonly pageSize: number;
   private closed = false;
@@ -302,6 +306,49 @@ export class SqliteStorage implements Storage {
     return w;
   }
 
+  /**
+   * For in-process caches (libs/cacher SqliteSource): every live object under `prefix` (recursive)
+   * with its storage key relative to this storage's prefix, read at the current revision.
+   */
+  async listWithKeys(prefix: string): Promise<{ revision: number; items: { key: string; object: KObject }[] }> {
+    const fp = fullPrefix(this.pathPrefix, prefix);
+    this.ensureOpen(prefix, fp);
+    const kb = Buffer.from(fp);
+    const rev = this.log.currentRevision;
+    const strip = this.pathPrefix.length - 1;
+    const items: { key: string; object: KObject }[] = [];
+    for (const r of this.log.liveAt({ start: kb, end: prefixRangeEnd(kb) }, rev)) {
+      const name = r.name.toString('utf8');
+      items.push({ key: name.slice(strip), object: decodeObject(r.value, String(r.id), name) });
+    }
+    return { revision: rev, items };
+  }
+
+  /**
+   * For in-process caches: the changes under `prefix` (recursive) after `fromRev`, with their keys,
+   * delivered synchronously after each commit once caught up; changes elsewhere are reported as
+   * progress. See sqlite-tail.ts. Closing the storage ends it with onError (Unreachable).
+   */
+  tailWithKeys(prefix: string, fromRev: number, listener: SqliteTailListener): { stop(): void } {
+    const fp = fullPrefix(this.pathPrefix, prefix);
+    this.ensureOpen(prefix, fp);
+    const kb = Buffer.from(fp);
+    const t: SqliteTail = new SqliteTail({
+      log: this.log,
+      notifier: this.notifier,
+      key: prefix,
+      fullPrefix: fp,
+      range: { start: kb, end: prefixRangeEnd(kb) },
+      strip: this.pathPrefix.length - 1,
+      fromRev,
+      pageSize: this.pageSize,
+      listener,
+      onStop: () => this.tails.delete(t),
+    });
+    this.tails.add(t);
+    return { stop: () => t.stop() };
+  }
+
   async count(prefix: string): Promise<number> {
     const fp = fullPrefix(this.pathPrefix, prefix);
     this.ensureOpen(prefix, fp);
@@ -333,6 +380,8 @@ export class SqliteStorage implements Storage {
     this.jobs.stop();
     for (const w of [...this.watchers]) w.stop();
     this.watchers.clear();
+    for (const t of [...this.tails]) t.fail(storageErrors.unreachable('', this.pathPrefix, 'sqlite storage is closed'));
+    this.tails.clear();
     this.db.close();
   }
 
