@@ -4,10 +4,11 @@
  * the controller and the Prometheus registry holding the repair counters.
  */
 import { DynamicModule, Module, OnApplicationBootstrap, OnApplicationShutdown, OnModuleDestroy } from '@nestjs/common';
-import type { Registry } from 'prom-client';
+import { Registry } from 'prom-client';
 import { EtcdStorage } from '../../../libs/storage/src/etcd/etcd-storage';
 import type { Storage } from '../../../libs/storage/src/interface';
-import { BootstrapController, BootstrapControllerOptions } from './controller';
+import { BullmqRepairScheduler } from './bullmq-scheduler';
+import { BootstrapController, BootstrapControllerOptions, DEFAULT_REPAIR_INTERVAL_MS } from './controller';
 
 export const BOOTSTRAP_METRICS_REGISTRY = Symbol('BOOTSTRAP_METRICS_REGISTRY');
 
@@ -32,6 +33,8 @@ export class BootstrapControllerLifecycle implements OnApplicationBootstrap, OnM
 }
 
 export interface BootstrapControllerModuleConfig extends Omit<BootstrapControllerOptions, 'registry' | 'metricsRegistry' | 'scheduler'> {
+  /** schedule repair passes as one bullmq job per interval across controllers ('' = own timer) */
+  redisUrl?: string;
   /** used only when no storage is given */
   etcdServers?: string[];
   etcdPrefix?: string;
@@ -45,11 +48,18 @@ export class BootstrapControllerModule {
       providers: [
         {
           provide: BootstrapController,
-          useFactory: () =>
-            new BootstrapController(opts.storage ?? new EtcdStorage({ endpoints: config.etcdServers ?? [], prefix: config.etcdPrefix ?? '/registry' }), {
+          useFactory: () => {
+            const metricsRegistry = new Registry();
+            const scheduler = config.redisUrl
+              ? new BullmqRepairScheduler({ redisUrl: config.redisUrl, intervalMs: config.repairIntervalMs ?? DEFAULT_REPAIR_INTERVAL_MS, metricsRegistry })
+              : undefined;
+            return new BootstrapController(opts.storage ?? new EtcdStorage({ endpoints: config.etcdServers ?? [], prefix: config.etcdPrefix ?? '/registry' }), {
               ...config,
+              metricsRegistry,
+              ...(scheduler ? { scheduler } : {}),
               ...(opts.controller ?? {}),
-            }),
+            });
+          },
         },
         {
           provide: BootstrapControllerLifecycle,

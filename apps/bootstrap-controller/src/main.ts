@@ -1,5 +1,5 @@
 /**
- * `kubernest bootstrap-controller --etcd-servers=URL [--etcd-prefix] [--service-cluster-ip-range]
+ * `kubernest bootstrap-controller --etcd-servers=URL [--etcd-prefix] [--redis-url] [--service-cluster-ip-range]
  * [--service-node-port-range] [--secure-port] [--repair-interval=3m]`: the bootstrap controller as
  * its own process, next to API replicas sharing its etcd.
  */

@@ -29,6 +29,12 @@ export const bootstrapControllerFlagSpecs = {
     usage: "The API replicas' secure port: the targetPort of Service kubernetes.",
     validate: (v: number) => (v < 1 || v > 65535 ? `--secure-port ${v} must be between 1 and 65535, inclusive` : undefined),
   }),
+  redisUrl: flag({
+    name: 'redis-url',
+    type: flagTypes.string,
+    default: '',
+    usage: 'Redis (redis://host:port) on which repair passes are scheduled as one bullmq job per interval across all controllers. Empty: this controller\'s own timer.',
+  }),
   repairInterval: flag({
     name: 'repair-interval',
     type: flagTypes.duration,
@@ -45,6 +51,7 @@ export interface BootstrapControllerConfig {
   serviceNodePortRange: PortRange;
   securePort: number;
   repairIntervalMs: number;
+  redisUrl: string;
 }
 
 export function parseBootstrapControllerFlags(argv: string[]): BootstrapControllerConfig {
@@ -65,6 +72,7 @@ export function parseBootstrapControllerFlags(argv: string[]): BootstrapControll
   if (parsed.length === 2 && parsed[0].family === parsed[1].family) {
     throw new FlagError('--service-cluster-ip-range[0] and --service-cluster-ip-range[1] must be of different IP family');
   }
+  if (values.redisUrl && !/^rediss?:\/\/[^/]+/.test(values.redisUrl)) throw new FlagError(`--redis-url: invalid URL ${JSON.stringify(values.redisUrl)}: must be redis://host:port`);
   if (values.serviceNodePortRange.size === 0) throw new FlagError('--service-node-port-range must not be empty');
   return {
     etcdServers: values.etcdServers,
@@ -73,5 +81,6 @@ export function parseBootstrapControllerFlags(argv: string[]): BootstrapControll
     serviceNodePortRange: values.serviceNodePortRange,
     securePort: values.securePort,
     repairIntervalMs: values.repairInterval,
+    redisUrl: values.redisUrl,
   };
 }

@@ -57,7 +57,7 @@ export async function runServer(argv: string[]): Promise<void> {
     const a = cfg.apiserver;
     // the bootstrap controller runs in this process, on the same storage
     const bootstrap = BootstrapControllerModule.forRoot(
-      { serviceClusterIPRanges: a.serviceClusterIPRanges.map((r) => r.cidr), serviceNodePortRange: a.serviceNodePortRange, securePort: a.securePort || 443 },
+      { serviceClusterIPRanges: a.serviceClusterIPRanges.map((r) => r.cidr), serviceNodePortRange: a.serviceNodePortRange, securePort: a.securePort || 443, redisUrl: cfg.redisUrl },
       { storage },
     );
     running = await startApiserver(cfg.apiserver, { storage, imports: [bootstrap] });
