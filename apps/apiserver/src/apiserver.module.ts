@@ -14,6 +14,8 @@ import { startPeriodicCompactor } from '../../../libs/storage/src/periodic-compa
 import { RemoteCachedStorage } from '../../../libs/watchcache/src/remote-cached-storage';
 import { EndpointReconcilerLifecycle } from '../../bootstrap-controller/src/endpoint-reconciler';
 import { ApiServer } from './apiserver';
+import type { HealthCheck } from './handlers/health';
+import { EXTRA_READY_CHECKS } from './ready-checks';
 import { ApiserverConfig } from './config';
 import { X509Authenticator } from './filters/x509-authenticator';
 import { ensureSystemNamespaces } from './system-namespaces';
@@ -21,6 +23,7 @@ import { ensureSystemNamespaces } from './system-namespaces';
 export const APISERVER_CONFIG = Symbol('APISERVER_CONFIG');
 export const STORAGE = Symbol('STORAGE');
 export const REGISTRY = Symbol('REGISTRY');
+
 
 /** Mounts the API server on the fastify instance and owns background work (etcd compaction). */
 export class ApiServerLifecycle implements OnModuleInit, OnApplicationShutdown {
@@ -114,15 +117,12 @@ export class ApiserverModule {
         },
         {
           provide: ApiServer,
-          useFactory: (storage: Storage, registry: ResourceRegistry) =>
-            new ApiServer(
-              config,
-              storage,
-              registry,
-              { authenticator: new X509Authenticator() },
-              storage instanceof RemoteCachedStorage ? [storage.readyCheck()] : [],
-            ),
-          inject: [STORAGE, REGISTRY],
+          useFactory: (storage: Storage, registry: ResourceRegistry, extra?: HealthCheck[]) =>
+            new ApiServer(config, storage, registry, { authenticator: new X509Authenticator() }, [
+              ...(storage instanceof RemoteCachedStorage ? [storage.readyCheck()] : []),
+              ...(extra ?? []),
+            ]),
+          inject: [STORAGE, REGISTRY, { token: EXTRA_READY_CHECKS, optional: true }],
         },
         {
           provide: ApiServerLifecycle,

@@ -7,6 +7,8 @@ import { DynamicModule, Module, OnApplicationBootstrap, OnApplicationShutdown, O
 import { Registry } from 'prom-client';
 import { EtcdStorage } from '../../../libs/storage/src/etcd/etcd-storage';
 import type { Storage } from '../../../libs/storage/src/interface';
+import { EXTRA_READY_CHECKS } from '../../apiserver/src/ready-checks';
+import type { HealthCheck } from '../../apiserver/src/handlers/health';
 import { BullmqRepairScheduler } from './bullmq-scheduler';
 import { BootstrapController, BootstrapControllerOptions, DEFAULT_REPAIR_INTERVAL_MS } from './controller';
 
@@ -67,12 +69,25 @@ export class BootstrapControllerModule {
           inject: [BootstrapController],
         },
         {
+          // upstream's readyz check: not ready until the first repair pass of every range succeeded
+          provide: EXTRA_READY_CHECKS,
+          useFactory: (controller: BootstrapController): HealthCheck[] => [
+            {
+              name: 'poststarthook/start-service-ip-repair-controllers',
+              check: async () => {
+                if (!controller.repairedOnce) throw new Error('the first ClusterIP/NodePort repair pass has not finished');
+              },
+            },
+          ],
+          inject: [BootstrapController],
+        },
+        {
           provide: BOOTSTRAP_METRICS_REGISTRY,
           useFactory: (controller: BootstrapController): Registry => controller.metrics.registry,
           inject: [BootstrapController],
         },
       ],
-      exports: [BootstrapController, BOOTSTRAP_METRICS_REGISTRY],
+      exports: [BootstrapController, BOOTSTRAP_METRICS_REGISTRY, EXTRA_READY_CHECKS],
     };
   }
 }
