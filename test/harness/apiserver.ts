@@ -54,18 +54,25 @@ export interface StartApiserverOptions {
   extraArgs?: string[];
   /** extra environment for the server process (e.g. KUBERNEST_TEST_PANIC_PATH) */
   env?: Record<string, string>;
+  /** loopback address to bind and advertise (default 127.0.0.1; replicas of one cluster use 127.0.0.N) */
+  host?: string;
+  /** secure port (default: a free one) */
+  port?: number;
+  /** reuse a cert dir (e.g. one CA for several replicas); not removed on stop */
+  certDir?: string;
 }
 
 export async function startApiserver(opts: StartApiserverOptions = {}): Promise<ApiserverInstance> {
   const etcd = opts.etcd ?? (await startEtcd());
-  const certDir = await mkdtemp(join(tmpdir(), 'kubernest-apiserver-'));
-  const port = await freePort();
+  const certDir = opts.certDir ?? (await mkdtemp(join(tmpdir(), 'kubernest-apiserver-')));
+  const port = opts.port ?? (await freePort());
+  const host = opts.host ?? '127.0.0.1';
   const args = [
     'apiserver',
     `--etcd-servers=${etcd.endpoint}`,
     `--secure-port=${port}`,
-    '--bind-address=127.0.0.1',
-    '--advertise-address=127.0.0.1',
+    `--bind-address=${host}`,
+    `--advertise-address=${host}`,
     `--cert-dir=${certDir}`,
     ...(opts.extraArgs ?? []),
   ];
@@ -74,7 +81,7 @@ export async function startApiserver(opts: StartApiserverOptions = {}): Promise<
   child.stdout?.on('data', (d) => (output = (output + d).slice(-20000)));
   child.stderr?.on('data', (d) => (output = (output + d).slice(-20000)));
   process.once('exit', () => child.kill('SIGKILL'));
-  const url = `https://127.0.0.1:${port}`;
+  const url = `https://${host}:${port}`;
   const kubeconfig = join(certDir, 'admin.kubeconfig');
 
   let creds: { ca: string; cert: string; key: string } | undefined;
@@ -162,7 +169,7 @@ export async function startApiserver(opts: StartApiserverOptions = {}): Promise<
           });
         }
         if (!opts.etcd) await etcd.stop();
-        await rm(certDir, { recursive: true, force: true });
+        if (!opts.certDir) await rm(certDir, { recursive: true, force: true });
       })()),
   };
 }
