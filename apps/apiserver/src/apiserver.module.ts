@@ -7,8 +7,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
 import { builtinResources, newServiceAllocators, ServiceAllocation } from '../../../libs/resources/src';
 import { ResourceRegistry } from '../../../libs/registry/src/registry';
-import { startCompactor } from '../../../libs/storage/src/etcd/compactor';
-import { EtcdStorage } from '../../../libs/storage/src/etcd/etcd-storage';
+import { isEtcdStorage, loadEtcdBackend } from '../../../libs/storage/src/etcd/load';
 import { Storage } from '../../../libs/storage/src/interface';
 import { startPeriodicCompactor } from '../../../libs/storage/src/periodic-compactor';
 import { RemoteCachedStorage } from '../../../libs/watchcache/src/remote-cached-storage';
@@ -44,8 +43,8 @@ export class ApiServerLifecycle implements OnModuleInit, OnApplicationShutdown {
     if (intervalMs > 0) {
       const target = this.storage instanceof RemoteCachedStorage ? this.storage.backend : this.storage;
       this.stopCompactor =
-        target instanceof EtcdStorage
-          ? startCompactor(target, { intervalMs })
+        isEtcdStorage(target)
+          ? loadEtcdBackend().startCompactor(target, { intervalMs })
           : startPeriodicCompactor(target, { intervalMs, onError: (e) => console.warn(`compaction failed: ${(e as Error).message}`) });
     }
   }
@@ -77,7 +76,7 @@ export class ApiServerLifecycle implements OnModuleInit, OnApplicationShutdown {
  * (one gRPC stream per resource, fanned out locally) for lists and watches.
  */
 function storageFor(config: ApiserverConfig): Storage {
-  const etcd = new EtcdStorage({ endpoints: config.etcdServers, prefix: config.etcdPrefix });
+  const etcd = new (loadEtcdBackend().EtcdStorage)({ endpoints: config.etcdServers, prefix: config.etcdPrefix });
   if (config.watchCacheServers.length === 0) return etcd;
   return new RemoteCachedStorage(etcd, {
     servers: config.watchCacheServers,

@@ -5,7 +5,7 @@
  */
 import { DynamicModule, Module, OnApplicationBootstrap, OnApplicationShutdown, OnModuleDestroy } from '@nestjs/common';
 import { Registry } from 'prom-client';
-import { EtcdStorage } from '../../../libs/storage/src/etcd/etcd-storage';
+import { loadEtcdBackend } from '../../../libs/storage/src/etcd/load';
 import type { Storage } from '../../../libs/storage/src/interface';
 import { EXTRA_READY_CHECKS } from '../../apiserver/src/ready-checks';
 import type { HealthCheck } from '../../apiserver/src/handlers/health';
@@ -55,7 +55,7 @@ export class BootstrapControllerModule {
             const scheduler = config.redisUrl
               ? new BullmqRepairScheduler({ redisUrl: config.redisUrl, intervalMs: config.repairIntervalMs ?? DEFAULT_REPAIR_INTERVAL_MS, metricsRegistry })
               : undefined;
-            return new BootstrapController(opts.storage ?? new EtcdStorage({ endpoints: config.etcdServers ?? [], prefix: config.etcdPrefix ?? '/registry' }), {
+            return new BootstrapController(opts.storage ?? new (loadEtcdBackend().EtcdStorage)({ endpoints: config.etcdServers ?? [], prefix: config.etcdPrefix ?? '/registry' }), {
               ...config,
               metricsRegistry,
               ...(scheduler ? { scheduler } : {}),

@@ -4,19 +4,20 @@
  * Flag errors print one clear line and exit 1, as kube-apiserver does.
  */
 import { FlagError, HelpRequested } from '../../apiserver/src/config';
-import { runApiserver } from '../../apiserver/src/main';
-import { runBootstrapController } from '../../bootstrap-controller/src/main';
-import { runServer } from '../../server/src/main';
-import { runWatchCache } from '../../watch-cache/src/main';
 
 type Component = (argv: string[]) => Promise<void>;
 
+// Each component is loaded only when asked for, so one component's start-up does not pay for the
+// others' dependencies (e.g. the embedded server never loads the etcd client).
+/* eslint-disable @typescript-eslint/no-require-imports */
 const components: Record<string, () => Promise<Component>> = {
-  apiserver: async () => runApiserver,
-  server: async () => runServer,
-  'bootstrap-controller': async () => runBootstrapController,
-  'watch-cache': async () => runWatchCache,
+  apiserver: async () => (require('../../apiserver/src/main') as typeof import('../../apiserver/src/main')).runApiserver,
+  server: async () => (require('../../server/src/main') as typeof import('../../server/src/main')).runServer,
+  'bootstrap-controller': async () =>
+    (require('../../bootstrap-controller/src/main') as typeof import('../../bootstrap-controller/src/main')).runBootstrapController,
+  'watch-cache': async () => (require('../../watch-cache/src/main') as typeof import('../../watch-cache/src/main')).runWatchCache,
 };
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 const usage = `Usage: kubernest <component> [flags]
 

@@ -9,7 +9,7 @@ import { dirname, resolve } from 'node:path';
 import { startApiserver } from '../../apiserver/src/main';
 import { BootstrapControllerModule } from '../../bootstrap-controller/src/bootstrap-controller.module';
 import { CachedStorage } from '../../../libs/cacher/src/cached-storage';
-import { EtcdStorage } from '../../../libs/storage/src/etcd/etcd-storage';
+import { loadEtcdBackend } from '../../../libs/storage/src/etcd/load';
 import type { Storage } from '../../../libs/storage/src/interface';
 import { parseServerFlags, ServerConfig } from './server-options';
 import { openEmbeddedStorage } from './embedded-storage';
@@ -39,7 +39,7 @@ function ensureDataDir(dir: string): void {
 
 function openStorage(cfg: ServerConfig): Storage {
   const a = cfg.apiserver;
-  if (a.etcdServers.length > 0) return new EtcdStorage({ endpoints: a.etcdServers, prefix: a.etcdPrefix });
+  if (a.etcdServers.length > 0) return new (loadEtcdBackend().EtcdStorage)({ endpoints: a.etcdServers, prefix: a.etcdPrefix });
   try {
     // lists and watches from the in-process watch cache (fed by the SQLite log), writes to SQLite
     return new CachedStorage(openEmbeddedStorage(cfg.databasePath, a.etcdPrefix));

@@ -5,7 +5,7 @@
  * so one cacher serves every namespace of a resource.
  */
 import { KObject } from '../../apimachinery/src/types';
-import { EtcdStorage } from '../../storage/src/etcd/etcd-storage';
+import { isEtcdStorage } from '../../storage/src/etcd/load';
 import { SqliteStorage } from '../../storage/src/sqlite/sqlite-storage';
 import {
   CreateOptions,
@@ -100,7 +100,7 @@ export class CachedStorage implements Storage {
   }
 
   private defaultSource(prefix: string): CacheSource {
-    if (this.backend instanceof EtcdStorage) return new EtcdSource(this.backend, prefix);
+    if (isEtcdStorage(this.backend)) return new EtcdSource(this.backend, prefix);
     if (this.backend instanceof SqliteStorage) return new SqliteSource(this.backend, prefix);
     return new StorageSource(this.backend, prefix);
   }

@@ -4,7 +4,6 @@
  * and their types: 'V1PodSpec', 'Array<V1Container>', '{ [key: string]: string; }', 'string'...).
  * The models are ESM; Node >= 20.19 loads them from CommonJS with require().
  */
-import * as models from '@kubernetes/client-node/dist/gen/models/all';
 
 interface AttributeType {
   name: string;
@@ -19,7 +18,10 @@ let index: Map<string, FieldTypes> | undefined;
 
 function buildIndex(): Map<string, FieldTypes> {
   const out = new Map<string, FieldTypes>();
-  for (const [name, value] of Object.entries(models as Record<string, unknown>)) {
+  // loaded on first use, not at start-up (the models take a few hundred ms to load)
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const models = require('@kubernetes/client-node/dist/gen/models/all') as Record<string, unknown>;
+  for (const [name, value] of Object.entries(models)) {
     if (typeof value !== 'function') continue;
     const map = (value as { attributeTypeMap?: unknown }).attributeTypeMap;
     if (!Array.isArray(map)) continue;
