@@ -7,7 +7,7 @@ import { ResourceRegistry } from '../../../libs/registry/src/registry';
 import { Store } from '../../../libs/registry/src/store';
 import { EtcdStorage } from '../../../libs/storage/src/etcd/etcd-storage';
 import { BootstrapController, BootstrapControllerOptions } from './controller';
-import { LeaseEndpointReconciler } from './endpoint-reconciler';
+import { LeaseEndpointReconciler, MasterCountEndpointReconciler } from './endpoint-reconciler';
 import { LEAK_COUNTERS_ANNOTATION, RepairRunner, RepairTarget } from './repair';
 
 let etcd: EtcdInstance;
@@ -310,5 +310,27 @@ describe('repair passes', () => {
     await runner.runOnce(racing);
     expect(calls).toBe(2);
     expect(await alloc.allocated()).toEqual(['10.0.0.9', '10.0.0.10']);
+  });
+});
+
+describe('master-count endpoint reconciler', () => {
+  it('adds each replica, keeps at most apiserver-count, and removes a replica on graceful stop', async () => {
+    const storage = freshStorage();
+    const registry = new ResourceRegistry(builtinResources());
+    const endpoints = new Store(registry.lookup('', 'v1', 'endpoints')!, storage);
+    const ipsOf = async () => {
+      const ep = (await endpoints.get('default', 'kubernetes')) as Record<string, any>;
+      return (ep.subsets[0].addresses as { ip: string }[]).map((a) => a.ip);
+    };
+    const mk = (ip: string) => new MasterCountEndpointReconciler(storage, registry, { ip, port: 6443, apiserverCount: 2, intervalMs: 60_000 });
+    const [a, b, c] = [mk('10.2.0.1'), mk('10.2.0.2'), mk('10.2.0.3')];
+    await a.reconcile();
+    await b.reconcile();
+    expect(await ipsOf()).toEqual(['10.2.0.1', '10.2.0.2']);
+    await c.reconcile();
+    expect(await ipsOf()).toHaveLength(2);
+    expect(await ipsOf()).toContain('10.2.0.3');
+    await c.stop();
+    expect(await ipsOf()).not.toContain('10.2.0.3');
   });
 });

@@ -29,20 +29,33 @@ describe('BullmqRepairScheduler', () => {
   it('runs one pass per interval across three controllers (plus one start pass each)', async () => {
     const queueName = `repair-${Date.now()}`;
     const passes: { at: number; who: number }[] = [];
+    const registries = [new Registry(), new Registry(), new Registry()];
     const schedulers = [0, 1, 2].map((who) => {
-      const s = new BullmqRepairScheduler({ redisUrl: redis.url, intervalMs: 600, queueName, metricsRegistry: new Registry(), log: quiet });
+      const s = new BullmqRepairScheduler({ redisUrl: redis.url, intervalMs: 600, queueName, metricsRegistry: registries[who], log: quiet });
       s.start(async () => void passes.push({ at: Date.now(), who }));
       return s;
     });
     try {
       await until(() => schedulers.every((s) => s.mode === 'bullmq'), 5000);
+      const bullmqPasses = async () => {
+        let n = 0;
+        for (const r of registries) {
+          const m = await r.getSingleMetric('kubernest_repair_passes_total')!.get();
+          n += m.values.filter((v) => v.labels.scheduler === 'bullmq').reduce((a, v) => a + v.value, 0);
+        }
+        return n;
+      };
+      const before = await bullmqPasses();
       const startedAt = Date.now();
       await sleep(3300);
+      const counted = (await bullmqPasses()) - before;
       const scheduled = passes.filter((p) => p.at >= startedAt).sort((a, b) => a.at - b.at);
       // about 5 intervals in 3.3 s: one pass each, not three
       expect(scheduled.length).toBeGreaterThanOrEqual(4);
       expect(scheduled.length).toBeLessThanOrEqual(7);
       for (let i = 1; i < scheduled.length; i++) expect(scheduled[i].at - scheduled[i - 1].at).toBeGreaterThan(300);
+      // the metric counts the same passes: one per interval for the three controllers together
+      expect(Math.abs(counted - scheduled.length)).toBeLessThanOrEqual(1);
     } finally {
       await Promise.all(schedulers.map((s) => s.stop()));
     }

@@ -53,15 +53,15 @@ function jsonEqual(a: unknown, b: unknown): boolean {
 }
 
 export class LeaseEndpointReconciler {
-  private readonly endpoints: Store;
+  protected readonly endpoints: Store;
   private readonly slices?: Store;
-  private loop?: Loop;
-  private stopped = false;
+  protected loop?: Loop;
+  protected stopped = false;
 
   constructor(
-    private readonly storage: Storage,
+    protected readonly storage: Storage,
     registry: ResourceRegistry,
-    private readonly opts: EndpointReconcilerOptions,
+    protected readonly opts: EndpointReconcilerOptions,
   ) {
     const ep = registry.lookup('', 'v1', 'endpoints');
     if (!ep) throw new Error('endpoint reconciler: endpoints are not registered');
@@ -74,7 +74,7 @@ export class LeaseEndpointReconciler {
     return this.opts.ttlSeconds ?? DEFAULT_LEASE_TTL_SECONDS;
   }
 
-  private port(): number | undefined {
+  protected port(): number | undefined {
     return typeof this.opts.port === 'function' ? this.opts.port() : this.opts.port;
   }
 
@@ -126,7 +126,7 @@ export class LeaseEndpointReconciler {
   }
 
   /** Write the lease with a fresh TTL; generation is bumped so the write is never skipped as a no-op. */
-  private async updateLease(port: number): Promise<void> {
+  protected async updateLease(port: number): Promise<void> {
     const ip = this.opts.ip;
     await this.storage.guaranteedUpdate(
       this.leaseKey(),
@@ -155,8 +155,12 @@ export class LeaseEndpointReconciler {
     return [...ips].sort();
   }
 
-  private async sync(port: number): Promise<void> {
-    const ips = await this.listLeases();
+  protected async sync(port: number): Promise<void> {
+    await this.syncWith(await this.listLeases(), port);
+  }
+
+  /** Endpoints (and the EndpointSlice) listing exactly `ips`. */
+  protected async syncWith(ips: string[], port: number): Promise<void> {
     if (ips.length === 0) throw new RefusingToEraseError();
     await this.syncEndpoints(ips, port);
     if (this.slices) await this.syncSlice(ips, port);
@@ -228,6 +232,55 @@ export class LeaseEndpointReconciler {
 }
 
 /**
+ * upstream's master-count reconciler (--endpoint-reconciler-type=master-count with
+ * --apiserver-count): no leases; each replica adds its own IP to Endpoints kubernetes, trimming
+ * the others so at most apiserver-count remain, and removes itself on graceful shutdown. A
+ * replica that dies without shutting down stays listed (upstream's known weakness; use lease).
+ */
+export class MasterCountEndpointReconciler extends LeaseEndpointReconciler {
+  constructor(storage: Storage, registry: ResourceRegistry, opts: EndpointReconcilerOptions & { apiserverCount: number }) {
+    super(storage, registry, opts);
+    this.count = Math.max(1, opts.apiserverCount);
+  }
+
+  private readonly count: number;
+
+  protected override async updateLease(): Promise<void> {
+    // no leases: membership is the Endpoints object itself
+  }
+
+  private async currentIPs(): Promise<string[]> {
+    try {
+      const ep = await this.endpoints.get('default', 'kubernetes');
+      const subsets = (ep as { subsets?: { addresses?: { ip?: string }[] }[] }).subsets ?? [];
+      return subsets.flatMap((s) => (s.addresses ?? []).map((a) => a.ip ?? '')).filter((ip) => ip !== '');
+    } catch (e) {
+      if (e instanceof StatusError && e.code === 404) return [];
+      throw e;
+    }
+  }
+
+  override async listLeases(): Promise<string[]> {
+    const others = (await this.currentIPs()).filter((ip) => ip !== this.opts.ip).sort();
+    return [...others.slice(0, this.count - 1), this.opts.ip].sort();
+  }
+
+  override async stop(): Promise<void> {
+    this.stopped = true;
+    await this.loop?.stop();
+    this.loop = undefined;
+    const port = this.port();
+    if (port === undefined) return;
+    const rest = (await this.currentIPs()).filter((ip) => ip !== this.opts.ip).sort();
+    try {
+      if (rest.length > 0) await this.syncWith(rest, port);
+    } catch (e) {
+      console.warn(`endpoint reconciler: failed to remove ${this.opts.ip}: ${(e as Error).message}`);
+    }
+  }
+}
+
+/**
  * Nest lifecycle of the reconciler inside an API replica: starts once the module is up (the first
  * reconcile waits until the HTTPS server is listening), and on shutdown drops the lease and
  * reconciles before the storage is closed (beforeApplicationShutdown runs before the storage's
@@ -237,15 +290,21 @@ export class EndpointReconcilerLifecycle {
   constructor(readonly reconciler: LeaseEndpointReconciler | undefined) {}
 
   static forApiserver(
-    config: { endpointReconcilerType?: string; advertiseAddress: string; securePort: number },
+    config: { endpointReconcilerType?: string; advertiseAddress: string; securePort: number; apiserverCount?: number },
     storage: Storage,
     registry: ResourceRegistry,
     listeningPort: () => number | undefined,
     opts: Partial<Pick<EndpointReconcilerOptions, 'ttlSeconds' | 'intervalMs'>> = {},
   ): EndpointReconcilerLifecycle {
-    if ((config.endpointReconcilerType ?? 'lease') !== 'lease' || !config.advertiseAddress) return new EndpointReconcilerLifecycle(undefined);
+    const type = config.endpointReconcilerType ?? 'lease';
+    if (type === 'none' || !config.advertiseAddress) return new EndpointReconcilerLifecycle(undefined);
     const port = () => (config.securePort > 0 ? (listeningPort() === undefined ? undefined : config.securePort) : listeningPort());
-    return new EndpointReconcilerLifecycle(new LeaseEndpointReconciler(storage, registry, { ip: config.advertiseAddress, port, ...opts }));
+    const o = { ip: config.advertiseAddress, port, ...opts };
+    return new EndpointReconcilerLifecycle(
+      type === 'master-count'
+        ? new MasterCountEndpointReconciler(storage, registry, { ...o, apiserverCount: config.apiserverCount ?? 1 })
+        : new LeaseEndpointReconciler(storage, registry, o),
+    );
   }
 
   onApplicationBootstrap(): void {

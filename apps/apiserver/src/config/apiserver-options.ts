@@ -50,6 +50,8 @@ export interface ApiserverConfig {
   watchCacheServers: string[];
   /** --endpoint-reconciler-type: lease (each replica keeps a TTL'd lease and Endpoints kubernetes in step) or none */
   endpointReconcilerType: EndpointReconcilerType;
+  /** --apiserver-count (master-count reconciler) */
+  apiserverCount: number;
   /** -v / --v */
   logLevel: number;
   /**
@@ -63,8 +65,8 @@ export interface ApiserverConfig {
 /** The env var read into ApiserverConfig.testPanicPath (end-to-end tests only). */
 export const TEST_PANIC_PATH_ENV = 'KUBERNEST_TEST_PANIC_PATH';
 
-export type EndpointReconcilerType = 'lease' | 'none';
-export const ENDPOINT_RECONCILER_TYPES: EndpointReconcilerType[] = ['lease', 'none'];
+export type EndpointReconcilerType = 'master-count' | 'lease' | 'none';
+export const ENDPOINT_RECONCILER_TYPES: EndpointReconcilerType[] = ['master-count', 'lease', 'none'];
 
 const nonNegative = (flagName: string) => (v: number) => (v < 0 ? `--${flagName} can not be negative value` : undefined);
 
@@ -174,12 +176,19 @@ export const apiserverFlagSpecs = {
     default: [] as string[],
     usage: 'List of external watch-cache servers (host:port), comma separated.',
   }),
+  apiserverCount: flag({
+    name: 'apiserver-count',
+    type: flagTypes.int,
+    default: 1,
+    usage: 'The number of apiservers running in the cluster, must be a positive number. (In use when --endpoint-reconciler-type=master-count is enabled.)',
+    validate: (v: number) => (v < 1 ? 'apiserver-count must be a positive number' : undefined),
+  }),
   endpointReconcilerType: flag({
     name: 'endpoint-reconciler-type',
     type: flagTypes.string,
     default: 'lease',
-    usage: 'Use an endpoint reconciler (lease, none) master-count is not supported.',
-    validate: (v: string) => (ENDPOINT_RECONCILER_TYPES.includes(v as EndpointReconcilerType) ? undefined : `invalid endpoint reconciler type: ${v}, must be one of lease, none`),
+    usage: 'Use an endpoint reconciler (master-count, lease, none).',
+    validate: (v: string) => (ENDPOINT_RECONCILER_TYPES.includes(v as EndpointReconcilerType) ? undefined : `invalid endpoint reconciler type: ${v}, must be one of master-count, lease, none`),
   }),
   logLevel: flag({ name: 'v', shorthand: 'v', type: flagTypes.level, default: 0, usage: 'number for the log level verbosity' }),
 };
@@ -264,6 +273,7 @@ export function apiserverConfigFrom(v: ApiserverFlagValues, opts: { requireEtcd?
     anonymousAuth: v.anonymousAuth,
     watchCacheServers: v.watchCacheServers,
     endpointReconcilerType: v.endpointReconcilerType as EndpointReconcilerType,
+    apiserverCount: v.apiserverCount,
     logLevel: v.logLevel,
     ...(process.env[TEST_PANIC_PATH_ENV] ? { testPanicPath: process.env[TEST_PANIC_PATH_ENV] } : {}),
   };
