@@ -37,6 +37,7 @@ describe('parseApiserverFlags', () => {
       anonymousAuth: true,
       watchCacheServers: [],
       endpointReconcilerType: 'lease',
+      apiserverCount: 1,
       logLevel: 0,
     });
   });
