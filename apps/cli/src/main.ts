@@ -1,6 +1,6 @@
 /**
- * The `kubernest` command: dispatches to a component (`apiserver`, `server`, `watch-cache`,
- * `bootstrap-controller` now; `konnectivity-server`, `konnectivity-agent` later).
+ * The `kubernest` command: dispatches to a component (apiserver, server, watch-cache,
+ * bootstrap-controller, konnectivity-server, konnectivity-agent, kubelet-sim).
  * Flag errors print one clear line and exit 1, as kube-apiserver does.
  */
 import { FlagError, HelpRequested } from '../../apiserver/src/config';
@@ -16,6 +16,9 @@ const components: Record<string, () => Promise<Component>> = {
   'bootstrap-controller': async () =>
     (require('../../bootstrap-controller/src/main') as typeof import('../../bootstrap-controller/src/main')).runBootstrapController,
   'watch-cache': async () => (require('../../watch-cache/src/main') as typeof import('../../watch-cache/src/main')).runWatchCache,
+  'konnectivity-server': async () => (require('../../konnectivity-server/src/main') as typeof import('../../konnectivity-server/src/main')).runKonnectivityServer,
+  'konnectivity-agent': async () => (require('../../konnectivity-agent/src/main') as typeof import('../../konnectivity-agent/src/main')).runKonnectivityAgent,
+  'kubelet-sim': async () => (require('../../kubelet-sim/src/main') as typeof import('../../kubelet-sim/src/main')).runKubeletSim,
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
@@ -26,6 +29,9 @@ Components:
   server      the whole control plane in one process, embedded store in --data-dir
   watch-cache the shared watch cache for replicas (gRPC; replicas use --watch-cache-servers)
   bootstrap-controller  system namespaces, Service kubernetes and the ClusterIP/NodePort repair loops
+  konnectivity-server   the Konnectivity proxy server (agents connect in; the API server dials through it)
+  konnectivity-agent    the Konnectivity agent (runs in the cluster network, dials for the proxy server)
+  kubelet-sim           N simulated kubelets: Nodes, Leases, fake pods and the kubelet HTTPS API per node
 
 Run 'kubernest <component> --help' for the component's flags.`;
 

@@ -1,0 +1,35 @@
+/**
+ * `kubernest konnectivity-server --server-port --agent-port --health-port [--mode=grpc|http-connect]
+ * [--server-id] [--server-count] [--proxy-strategies=...] [--cluster-cert/--cluster-key/--cluster-ca-cert]
+ * [--server-cert/--server-key/--server-ca-cert]`: the Konnectivity proxy server.
+ */
+import 'reflect-metadata';
+import { INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ProxyServer, ProxyServerOptions } from '../../../libs/konnectivity/src/server';
+import { KonnectivityServerModule } from './konnectivity-server.module';
+import { parseKonnectivityServerFlags } from './options';
+
+export interface RunningKonnectivityServer {
+  app: INestApplicationContext;
+  server: ProxyServer;
+  close(): Promise<void>;
+}
+
+export async function startKonnectivityServer(options: ProxyServerOptions): Promise<RunningKonnectivityServer> {
+  const app = await NestFactory.createApplicationContext(KonnectivityServerModule.forRoot(options), { logger: ['error', 'warn'] });
+  app.enableShutdownHooks();
+  await app.init();
+  const server = app.get(ProxyServer);
+  return { app, server, close: () => app.close() };
+}
+
+export async function runKonnectivityServer(argv: string[]): Promise<void> {
+  const options = parseKonnectivityServerFlags(argv);
+  options.log = (m) => console.error(`konnectivity-server: ${m}`);
+  const { server } = await startKonnectivityServer(options);
+  const p = server.ports;
+  console.log(
+    `kubernest konnectivity-server ${options.serverId} (count ${options.serverCount}) serving agents on port ${p.agent}, front end (${options.mode}) on port ${p.server}, health on port ${p.health}`,
+  );
+}

@@ -1,0 +1,88 @@
+/** Flags of `kubernest konnectivity-server` (names follow upstream proxy-server where they exist). */
+import { randomUUID } from 'node:crypto';
+import { FlagError, flag, flagTypes, parseFlags } from '../../apiserver/src/config';
+import { parseStrategies } from '../../../libs/konnectivity/src/identifiers';
+import type { ProxyServerOptions, TlsFiles } from '../../../libs/konnectivity/src/server';
+
+const port = (name: string, def: number, usage: string) =>
+  flag({
+    name,
+    type: flagTypes.int,
+    default: def,
+    usage,
+    validate: (v: number) => (v < 0 || v > 65535 ? `--${name} ${v} must be between 0 and 65535, inclusive` : undefined),
+  });
+
+export const konnectivityServerFlagSpecs = {
+  mode: flag({ name: 'mode', type: flagTypes.string, default: 'grpc', usage: 'Front-end protocol: grpc (ProxyService/Proxy) or http-connect.' }),
+  serverPort: port('server-port', 8090, 'Port the front end (API server side) listens on. 0 picks a free port.'),
+  agentPort: port('agent-port', 8091, 'Port agents connect to (AgentService/Connect). 0 picks a free port.'),
+  healthPort: port('health-port', 8092, 'Port of /healthz, /readyz and /metrics. 0 picks a free port.'),
+  serverBindAddress: flag({ name: 'server-bind-address', type: flagTypes.string, default: '', usage: 'Address the front end binds to ("" = all interfaces).' }),
+  agentBindAddress: flag({ name: 'agent-bind-address', type: flagTypes.string, default: '', usage: 'Address the agent port binds to ("" = all interfaces).' }),
+  healthBindAddress: flag({ name: 'health-bind-address', type: flagTypes.string, default: '', usage: 'Address the health port binds to ("" = all interfaces).' }),
+  serverId: flag({ name: 'server-id', type: flagTypes.string, default: '', usage: 'This server\'s unique id, sent to agents as `serverid` (default: a random UUID).' }),
+  serverCount: flag({
+    name: 'server-count',
+    type: flagTypes.int,
+    default: 1,
+    usage: 'How many proxy servers run behind the agents\' address (sent as `servercount`).',
+    validate: (v: number) => (v < 1 ? `--server-count ${v} must be at least 1` : undefined),
+  }),
+  proxyStrategies: flag({
+    name: 'proxy-strategies',
+    type: flagTypes.stringSlice,
+    default: ['default'],
+    usage: 'Ordered backend selection strategies: default (random agent), destHost (agent whose identifiers match the dial host), defaultRoute (agents with default-route=true).',
+  }),
+  clusterCert: flag({ name: 'cluster-cert', type: flagTypes.string, default: '', usage: 'Certificate of the agent port (TLS towards agents).' }),
+  clusterKey: flag({ name: 'cluster-key', type: flagTypes.string, default: '', usage: 'Private key for --cluster-cert.' }),
+  clusterCaCert: flag({ name: 'cluster-ca-cert', type: flagTypes.string, default: '', usage: 'CA that signs agent client certificates (mutual TLS on the agent port).' }),
+  serverCert: flag({ name: 'server-cert', type: flagTypes.string, default: '', usage: 'Certificate of the front end.' }),
+  serverKey: flag({ name: 'server-key', type: flagTypes.string, default: '', usage: 'Private key for --server-cert.' }),
+  serverCaCert: flag({ name: 'server-ca-cert', type: flagTypes.string, default: '', usage: 'CA that signs front-end client certificates (mutual TLS on the front end).' }),
+  dialTimeout: flag({ name: 'dial-timeout', type: flagTypes.duration, default: 30_000, usage: 'How long a dial may wait for the agent\'s answer.' }),
+  flowControlWindow: flag({
+    name: 'flow-control-window',
+    type: flagTypes.int,
+    default: 256 * 1024,
+    usage: 'Per-connection window (bytes) granted to peers that negotiate Kubernest flow control.',
+    validate: (v: number) => (v < 16 * 1024 ? '--flow-control-window must be at least 16384' : undefined),
+  }),
+};
+
+function tls(name: string, cert: string, key: string, ca: string): TlsFiles | undefined {
+  if (!cert && !key && !ca) return undefined;
+  if (!cert || !key) throw new FlagError(`--${name}-cert and --${name}-key must be given together`);
+  return { certFile: cert, keyFile: key, caFile: ca || undefined };
+}
+
+export function parseKonnectivityServerFlags(argv: string[]): ProxyServerOptions {
+  const { values: v } = parseFlags(konnectivityServerFlagSpecs, argv, {
+    command: 'kubernest konnectivity-server',
+    description: 'The Konnectivity proxy server: agents connect in, the API server dials cluster addresses through them.',
+  });
+  if (v.mode !== 'grpc' && v.mode !== 'http-connect') throw new FlagError(`--mode ${JSON.stringify(v.mode)}: must be grpc or http-connect`);
+  let strategies;
+  try {
+    strategies = parseStrategies(v.proxyStrategies);
+  } catch (e) {
+    throw new FlagError(`--proxy-strategies: ${(e as Error).message}`);
+  }
+  return {
+    mode: v.mode,
+    serverId: v.serverId || randomUUID(),
+    serverCount: v.serverCount,
+    strategies,
+    serverPort: v.serverPort,
+    agentPort: v.agentPort,
+    healthPort: v.healthPort,
+    serverBindAddress: v.serverBindAddress,
+    agentBindAddress: v.agentBindAddress,
+    healthBindAddress: v.healthBindAddress,
+    agentTls: tls('cluster', v.clusterCert, v.clusterKey, v.clusterCaCert),
+    serverTls: tls('server', v.serverCert, v.serverKey, v.serverCaCert),
+    dialTimeoutMs: v.dialTimeout,
+    window: v.flowControlWindow,
+  };
+}

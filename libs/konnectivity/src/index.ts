@@ -1,0 +1,10 @@
+export * from './proto';
+export * from './flow';
+export * from './identifiers';
+export * from './metrics';
+export { ProxyServer, MAX_DIAL_ATTEMPTS } from './server';
+export type { ProxyServerOptions, TlsFiles } from './server';
+export { KonnectivityAgent, TEST_DIAL_DELAY_ENV } from './agent';
+export type { AgentOptions } from './agent';
+export { TunnelDialer, TunnelSocket, TunnelDialError } from './tunnel-dialer';
+export type { TunnelDialerOptions } from './tunnel-dialer';
