@@ -128,4 +128,21 @@ describe('embedded server', () => {
     expect(await new Promise((r) => bad.once('exit', r))).toBe(1);
     expect(badErr).toContain(`Error: data dir ${join(blocker, 'state')} is not writable: ENOTDIR`);
   });
+
+  it('refuses, in one line, a data dir written by a newer version', async () => {
+    const running = await start(false);
+    kill(running.child, 'SIGTERM');
+    await stopped(running.child);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const Database = require('better-sqlite3') as typeof import('better-sqlite3');
+    const db = new Database(join(dataDir, 'state.db'));
+    db.prepare("UPDATE meta SET value = 99 WHERE key = 'schema_version'").run();
+    db.close();
+    const newer = spawn(process.execPath, [KUBERNEST_BIN, 'server', '--data-dir', dataDir, '--secure-port', String(port)]);
+    let err = '';
+    newer.stderr.on('data', (d) => (err += d));
+    expect(await new Promise((r) => newer.once('exit', r))).toBe(1);
+    expect(err).toContain('written by a newer Kubernest');
+    expect(err).not.toContain('    at ');
+  });
 });
