@@ -5,6 +5,8 @@
 import { DynamicModule, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
+import { EXTRA_METRICS_REGISTRIES, MetricsRegistry } from '../../../libs/metrics/src/metrics-registry';
 import { builtinResources, newServiceAllocators, ServiceAllocation } from '../../../libs/resources/src';
 import { ResourceRegistry } from '../../../libs/registry/src/registry';
 import { isEtcdStorage, loadEtcdBackend } from '../../../libs/storage/src/etcd/load';
@@ -116,12 +118,19 @@ export class ApiserverModule {
         },
         {
           provide: ApiServer,
-          useFactory: (storage: Storage, registry: ResourceRegistry, extra?: HealthCheck[]) =>
-            new ApiServer(config, storage, registry, { authenticator: new X509Authenticator() }, [
-              ...(storage instanceof RemoteCachedStorage ? [storage.readyCheck()] : []),
-              ...(extra ?? []),
-            ]),
-          inject: [STORAGE, REGISTRY, { token: EXTRA_READY_CHECKS, optional: true }],
+          useFactory: (storage: Storage, registry: ResourceRegistry, extra?: HealthCheck[], extraMetrics?: Registry[]) => {
+            const metrics = new MetricsRegistry();
+            for (const r of extraMetrics ?? []) metrics.join(r);
+            return new ApiServer(
+              config,
+              storage,
+              registry,
+              { authenticator: new X509Authenticator() },
+              [...(storage instanceof RemoteCachedStorage ? [storage.readyCheck()] : []), ...(extra ?? [])],
+              metrics,
+            );
+          },
+          inject: [STORAGE, REGISTRY, { token: EXTRA_READY_CHECKS, optional: true }, { token: EXTRA_METRICS_REGISTRIES, optional: true }],
         },
         {
           provide: ApiServerLifecycle,

@@ -3,12 +3,18 @@
  * served over HTTPS through fastify. Built by the Nest module (apiserver.module.ts); kept free of
  * per-request framework machinery.
  */
+import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { ResourceRegistry } from '../../../libs/registry/src/registry';
 import { ResourceDefinition } from '../../../libs/registry/src/resource';
 import { AdmissionHook, Store } from '../../../libs/registry/src/store';
+import { CachedStorage } from '../../../libs/cacher/src/cached-storage';
+import { cacherMetricsRegistry } from '../../../libs/cacher/src/metrics';
+import { MetricsRegistry } from '../../../libs/metrics/src/metrics-registry';
 import { OpenApiBuilder } from '../../../libs/openapi/src';
+import { replicaCacheMetricsRegistry } from '../../../libs/watchcache/src/metrics';
+import { RemoteCachedStorage } from '../../../libs/watchcache/src/remote-cached-storage';
 import { Storage } from '../../../libs/storage/src/interface';
 import { namespaceLifecycle } from './admission/namespace-lifecycle';
 import { ApiserverConfig } from './config';
@@ -19,12 +25,20 @@ import { HealthCheck, HealthEndpoints } from './handlers/health';
 import { OpenApiEndpoints } from './handlers/openapi';
 import { createEntry } from './http/entry';
 import { createRouter } from './http/router';
+import { ConnectHandler, serveUpgrade } from './handlers/connect';
+import { dialerFor, Dialer } from './egress/egress-selector';
+import { ApiserverMetrics } from './metrics';
 
 export class ApiServer {
   readonly stores = new Map<string, Store>();
   readonly admission: AdmissionHook[] = [];
   private shuttingDown = false;
   readonly entry: (req: IncomingMessage, res: ServerResponse) => void;
+  /** the process's /metrics: Node defaults, request and watch metrics, the watch cache's, joined modules' */
+  readonly metrics: MetricsRegistry;
+  readonly apiMetrics: ApiserverMetrics;
+  /** the `cluster` egress: kubelets, pods, services (konnectivity or direct) */
+  readonly clusterDialer: Dialer;
 
   constructor(
     readonly config: ApiserverConfig,
@@ -32,7 +46,13 @@ export class ApiServer {
     readonly registry: ResourceRegistry,
     chainDeps: Omit<ChainDeps, 'config'>,
     extraReadyChecks: HealthCheck[] = [],
+    metrics?: MetricsRegistry,
   ) {
+    this.metrics = metrics ?? new MetricsRegistry();
+    this.apiMetrics = new ApiserverMetrics({ isKnownResource: (i) => registry.lookup(i.apiGroup, i.apiVersion, i.resource) !== undefined });
+    this.metrics.join(this.apiMetrics.registry);
+    if (storage instanceof RemoteCachedStorage) this.metrics.join(replicaCacheMetricsRegistry(() => storage.stats(), () => storage.available));
+    else if (storage instanceof CachedStorage) this.metrics.join(cacherMetricsRegistry(() => storage.stats()));
     this.admission.push(namespaceLifecycle(() => this.storeFor(this.registry.lookup('', 'v1', 'namespaces')!)));
     const openapi = new OpenApiEndpoints(new OpenApiBuilder(() => registry.all()));
     registry.onChange(() => {
@@ -57,7 +77,15 @@ export class ApiServer {
       readyz: [ping, log, etcdCheck, ...extraReadyChecks, shutdown],
     });
     const discovery = new Discovery(registry, () => `${config.advertiseAddress}:${config.securePort}`);
+    this.clusterDialer = dialerFor(config.egressSelector, 'cluster');
+    const connect = new ConnectHandler({
+      registry,
+      stores: this,
+      dialer: this.clusterDialer,
+      kubeletCA: config.kubeletCertificateAuthority ? readFileSync(config.kubeletCertificateAuthority) : undefined,
+    });
     const router = createRouter({
+      connect,
       registry,
       stores: this,
       discovery,
@@ -65,8 +93,10 @@ export class ApiServer {
       openapi,
       minRequestTimeoutSeconds: config.minRequestTimeoutSeconds,
       testPanicPath: config.testPanicPath,
+      metrics: this.metrics,
+      watchMetrics: this.apiMetrics,
     });
-    this.entry = createEntry(buildHandlerChain(router, { ...chainDeps, config }));
+    this.entry = createEntry(buildHandlerChain(router, { ...chainDeps, config }), this.apiMetrics);
   }
 
   storeFor(def: ResourceDefinition): Store {
@@ -93,10 +123,13 @@ export class ApiServer {
     };
     fastify.route({ method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'], url: '/', handler });
     fastify.route({ method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'], url: '/*', handler });
+    // WebSocket / SPDY upgrades (exec, attach, portforward, proxy) through the same entry and chain
+    fastify.server.on('upgrade', (req: IncomingMessage, socket: import('node:stream').Duplex, head: Buffer) => serveUpgrade(this.entry, req, socket, head));
   }
 
   beginShutdown(): void {
     this.shuttingDown = true;
+    this.clusterDialer.close?.();
   }
 }
 

@@ -5,6 +5,7 @@
  */
 import { DynamicModule, Module, OnApplicationBootstrap, OnApplicationShutdown, OnModuleDestroy } from '@nestjs/common';
 import { Registry } from 'prom-client';
+import { EXTRA_METRICS_REGISTRIES } from '../../../libs/metrics/src/metrics-registry';
 import { loadEtcdBackend } from '../../../libs/storage/src/etcd/load';
 import type { Storage } from '../../../libs/storage/src/interface';
 import { EXTRA_READY_CHECKS } from '../../apiserver/src/ready-checks';
@@ -86,8 +87,14 @@ export class BootstrapControllerModule {
           useFactory: (controller: BootstrapController): Registry => controller.metrics.registry,
           inject: [BootstrapController],
         },
+        {
+          // joins the /metrics of the app it is imported into (kubernest server)
+          provide: EXTRA_METRICS_REGISTRIES,
+          useFactory: (registry: Registry): Registry[] => [registry],
+          inject: [BOOTSTRAP_METRICS_REGISTRY],
+        },
       ],
-      exports: [BootstrapController, BOOTSTRAP_METRICS_REGISTRY, EXTRA_READY_CHECKS],
+      exports: [BootstrapController, BOOTSTRAP_METRICS_REGISTRY, EXTRA_READY_CHECKS, EXTRA_METRICS_REGISTRIES],
     };
   }
 }

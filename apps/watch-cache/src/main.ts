@@ -1,6 +1,6 @@
 /**
  * `kubernest watch-cache --etcd-servers=URL [--etcd-prefix=/registry] --port=PORT
- * [--bind-address=127.0.0.1]`: the shared watch cache for API replicas (started with
+ * [--bind-address=127.0.0.1] [--metrics-port=PORT]`: the shared watch cache for API replicas (started with
  * `--watch-cache-servers=host:port,...`).
  */
 import 'reflect-metadata';
@@ -13,6 +13,8 @@ export interface RunningWatchCache {
   app: INestApplicationContext;
   config: WatchCacheConfig;
   port: number;
+  /** the --metrics-port bound (0 = disabled) */
+  metricsPort: number;
   close(): Promise<void>;
 }
 
@@ -20,12 +22,13 @@ export async function startWatchCache(config: WatchCacheConfig): Promise<Running
   const app = await NestFactory.createApplicationContext(WatchCacheModule.forRoot(config), { logger: ['error', 'warn'] });
   app.enableShutdownHooks();
   await app.init();
-  const port = app.get(WatchCacheLifecycle).port;
-  return { app, config, port, close: () => app.close() };
+  const { port, metricsPort } = app.get(WatchCacheLifecycle);
+  return { app, config, port, metricsPort, close: () => app.close() };
 }
 
 export async function runWatchCache(argv: string[]): Promise<void> {
   const config = parseWatchCacheFlags(argv);
   const running = await startWatchCache(config);
   console.log(`kubernest watch-cache serving gRPC on ${config.bindAddress}:${running.port}`);
+  if (running.metricsPort) console.log(`kubernest watch-cache serving metrics on http://${config.bindAddress}:${running.metricsPort}/metrics`);
 }

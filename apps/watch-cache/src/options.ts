@@ -17,6 +17,13 @@ export const watchCacheFlagSpecs = {
     validate: (v: number) => (v < 0 || v > 65535 ? `--port ${v} must be between 0 and 65535, inclusive` : undefined),
   }),
   bindAddress: flag({ name: 'bind-address', type: flagTypes.ip, default: '127.0.0.1', usage: 'The IP address on which to listen for --port.' }),
+  metricsPort: flag({
+    name: 'metrics-port',
+    type: flagTypes.int,
+    default: 0,
+    usage: 'The port on which to serve Prometheus metrics over plain HTTP (GET /metrics) on --bind-address. 0 disables it.',
+    validate: (v: number) => (v < 0 || v > 65535 ? `--metrics-port ${v} must be between 0 and 65535, inclusive` : undefined),
+  }),
   shutdownGracePeriod: flag({
     name: 'shutdown-grace-period',
     type: flagTypes.duration,
@@ -30,6 +37,8 @@ export interface WatchCacheConfig {
   etcdPrefix: string;
   port: number;
   bindAddress: string;
+  /** plain-HTTP /metrics port (0 = disabled) */
+  metricsPort: number;
   shutdownGraceMs: number;
 }
 
@@ -45,6 +54,7 @@ export function parseWatchCacheFlags(argv: string[]): WatchCacheConfig {
     etcdPrefix: values.etcdPrefix,
     port: values.port,
     bindAddress: values.bindAddress,
+    metricsPort: values.metricsPort,
     shutdownGraceMs: values.shutdownGracePeriod,
   };
 }

@@ -9,3 +9,4 @@ export { StorageSource, registryKeyFunc } from './source';
 export type { CacheSource, SourceEvent, SourceListResult, SourceWatchHandler } from './source';
 export { EtcdSource } from './etcd-source';
 export { SqliteSource } from './sqlite-source';
+export { registerCacherMetrics, cacherMetricsRegistry, resourceLabel } from './metrics';

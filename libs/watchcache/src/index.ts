@@ -6,3 +6,4 @@ export type { WatchCachePoolOptions, RemoteSourceOptions } from './client';
 export { RemoteCachedStorage } from './remote-cached-storage';
 export type { RemoteCachedStorageOptions } from './remote-cached-storage';
 export { protoPath, watchCacheService, SERVICE_PATH } from './proto';
+export { watchCacheServiceMetricsRegistry, replicaCacheMetricsRegistry } from './metrics';

@@ -78,6 +78,10 @@ interface Entry {
   encoded: WeakMap<KObject, { type: string; bytes: Buffer }>;
   /** progress-notify streams of this prefix, bookmarked after a successful WaitFresh */
   streams: Set<CacheWatcher>;
+  /** open Watch streams of this prefix */
+  openStreams: number;
+  /** streams the service ended while the client still wanted them (fell behind, cache error) */
+  droppedStreams: number;
   keyOf(obj: KObject): string;
 }
 
@@ -88,6 +92,8 @@ export interface WatchCacheServiceStats {
   encodedEvents: number;
   /** change events (not bookmarks) written to streams */
   sentEvents: number;
+  /** per resource prefix: open streams and streams the service ended (not the client, not a shutdown) */
+  streamsByPrefix: Record<string, { open: number; dropped: number }>;
 }
 
 function grpcError(code: grpc.status, message: string, metadata?: grpc.Metadata): grpc.ServiceError {
@@ -144,8 +150,12 @@ export class WatchCacheService {
 
   stats(): WatchCacheServiceStats {
     const cachers: Record<string, CacherStats> = {};
-    for (const [p, e] of this.entries) cachers[p] = e.cacher.stats();
-    return { streams: this.streams.size, cachers, ...this.counters };
+    const streamsByPrefix: Record<string, { open: number; dropped: number }> = {};
+    for (const [p, e] of this.entries) {
+      cachers[p] = e.cacher.stats();
+      streamsByPrefix[p] = { open: e.openStreams, dropped: e.droppedStreams };
+    }
+    return { streams: this.streams.size, cachers, ...this.counters, streamsByPrefix };
   }
 
   /** The entry of a resource prefix (created on first use). */
@@ -161,6 +171,8 @@ export class WatchCacheService {
         keys,
         encoded: new WeakMap(),
         streams: new Set(),
+        openStreams: 0,
+        droppedStreams: 0,
         keyOf: (obj) => keys.get(obj) ?? fallbackKey(obj),
       };
       this.entries.set(prefix, e);
@@ -281,6 +293,7 @@ export class WatchCacheService {
     call.sendMetadata(new grpc.Metadata()); // tells the client the stream is established
     const rec = { watcher, call };
     this.streams.add(rec);
+    entry.openStreams++;
     if (req.progressNotify) entry.streams.add(watcher);
     let gone = false;
     const onGone = () => {
@@ -302,7 +315,9 @@ export class WatchCacheService {
       /* stream torn down */
     } finally {
       this.streams.delete(rec);
+      entry.openStreams--;
       entry.streams.delete(watcher);
+      if (!gone && !this.closing) entry.droppedStreams++;
       watcher.stop();
       if (!gone) {
         // shutting down: an error status sends the client to another server at once

@@ -39,6 +39,8 @@ describe('parseApiserverFlags', () => {
       endpointReconcilerType: 'lease',
       apiserverCount: 1,
       logLevel: 0,
+      egressSelectorConfigFile: '',
+      kubeletCertificateAuthority: '',
     });
   });
 

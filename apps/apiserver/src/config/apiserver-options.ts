@@ -6,6 +6,7 @@ import { FlagError, flag, parseFlags, type FlagValues } from './flags';
 import { flagTypes, type PortRange } from './flag-types';
 import { isHostPort, isHttpURL, parseCIDR, type ParsedCIDR } from './net-validation';
 import { defaultAdvertiseAddress } from './advertise-address';
+import { EgressConfigError, loadEgressSelectorConfig, type EgressSelectorConfig } from '../egress/egress-selector';
 
 export interface ApiserverConfig {
   /** --etcd-servers */
@@ -54,6 +55,12 @@ export interface ApiserverConfig {
   apiserverCount: number;
   /** -v / --v */
   logLevel: number;
+  /** --egress-selector-config-file ('' = dial cluster addresses directly) */
+  egressSelectorConfigFile?: string;
+  /** the same, parsed and validated at start */
+  egressSelector?: EgressSelectorConfig;
+  /** --kubelet-certificate-authority ('' = kubelet serving certificates are not verified) */
+  kubeletCertificateAuthority?: string;
   /**
    * Test-only, never a flag: the env var KUBERNEST_TEST_PANIC_PATH names a path whose requests throw
    * inside the handler (after the filter chain), so end-to-end tests can check panic recovery.
@@ -190,6 +197,18 @@ export const apiserverFlagSpecs = {
     usage: 'Use an endpoint reconciler (master-count, lease, none).',
     validate: (v: string) => (ENDPOINT_RECONCILER_TYPES.includes(v as EndpointReconcilerType) ? undefined : `invalid endpoint reconciler type: ${v}, must be one of master-count, lease, none`),
   }),
+  egressSelectorConfigFile: flag({
+    name: 'egress-selector-config-file',
+    type: flagTypes.string,
+    default: '',
+    usage: 'File with apiserver egress selector configuration.',
+  }),
+  kubeletCertificateAuthority: flag({
+    name: 'kubelet-certificate-authority',
+    type: flagTypes.string,
+    default: '',
+    usage: 'Path to a cert file for the certificate authority.',
+  }),
   logLevel: flag({ name: 'v', shorthand: 'v', type: flagTypes.level, default: 0, usage: 'number for the log level verbosity' }),
 };
 
@@ -251,6 +270,15 @@ export function apiserverConfigFrom(v: ApiserverFlagValues, opts: { requireEtcd?
   }
   if (v.serviceNodePortRange.size === 0) throw new FlagError('--service-node-port-range must not be empty');
   const serviceClusterIPRanges = validateServiceClusterIPRange(v.serviceClusterIPRange);
+  let egressSelector: EgressSelectorConfig | undefined;
+  if (v.egressSelectorConfigFile) {
+    try {
+      egressSelector = loadEgressSelectorConfig(v.egressSelectorConfigFile);
+    } catch (e) {
+      if (e instanceof EgressConfigError) throw new FlagError(`--egress-selector-config-file: ${e.message}`);
+      throw e;
+    }
+  }
   return {
     etcdServers: v.etcdServers,
     etcdPrefix: v.etcdPrefix,
@@ -275,6 +303,9 @@ export function apiserverConfigFrom(v: ApiserverFlagValues, opts: { requireEtcd?
     endpointReconcilerType: v.endpointReconcilerType as EndpointReconcilerType,
     apiserverCount: v.apiserverCount,
     logLevel: v.logLevel,
+    egressSelectorConfigFile: v.egressSelectorConfigFile,
+    ...(egressSelector ? { egressSelector } : {}),
+    kubeletCertificateAuthority: v.kubeletCertificateAuthority,
     ...(process.env[TEST_PANIC_PATH_ENV] ? { testPanicPath: process.env[TEST_PANIC_PATH_ENV] } : {}),
   };
 }

@@ -19,6 +19,7 @@ import { parseListParams } from './list-params';
 import { parseWriteParams } from './options';
 import { getScale, scaleMutation } from './scale';
 import { requestedTransform, transformList, transformObject } from './table';
+import type { WatchMetrics } from '../metrics';
 import { serveWatch } from './watch';
 
 export interface StoreProvider {
@@ -29,7 +30,13 @@ export interface StoreProvider {
 
 const SUBRESOURCE_VERBS = new Set(['get', 'update', 'patch']);
 
-export async function handleResource(ctx: RequestContext, def: ResourceDefinition, stores: StoreProvider, minRequestTimeoutSeconds: number): Promise<void> {
+export async function handleResource(
+  ctx: RequestContext,
+  def: ResourceDefinition,
+  stores: StoreProvider,
+  minRequestTimeoutSeconds: number,
+  watchMetrics?: WatchMetrics,
+): Promise<void> {
   const info = ctx.info;
   const store = stores.storeFor(def);
   const ns = def.namespaced ? info.namespace : '';
@@ -65,7 +72,7 @@ export async function handleResource(ctx: RequestContext, def: ResourceDefinitio
     }
     case 'watch': {
       const params = parseListParams(ctx.query, def, ns, true);
-      return serveWatch(ctx, def, store, ns, params, minRequestTimeoutSeconds);
+      return serveWatch(ctx, def, store, ns, params, minRequestTimeoutSeconds, watchMetrics);
     }
     case 'create': {
       const wp = parseWriteParams(ctx.query, 'CreateOptions');

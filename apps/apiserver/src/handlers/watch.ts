@@ -8,6 +8,7 @@ import { ResourceDefinition } from '../../../../libs/registry/src/resource';
 import { ApiWatchEvent, Store } from '../../../../libs/registry/src/store';
 import type { RequestContext } from '../http/context';
 import { negotiate } from '../http/respond';
+import type { WatchMetrics } from '../metrics';
 import { ListWatchParams } from './list-params';
 import { requestedTransform, tableFor } from './table';
 
@@ -21,6 +22,7 @@ export async function serveWatch(
   namespace: string,
   p: ListWatchParams,
   minRequestTimeoutSeconds: number,
+  metrics?: WatchMetrics,
 ): Promise<void> {
   const transform = requestedTransform(ctx.req.headers.accept);
   negotiate(ctx.req.headers.accept as string | undefined);
@@ -37,12 +39,15 @@ export async function serveWatch(
     'Transfer-Encoding': 'chunked',
   });
   res.flushHeaders();
+  const gvk = { group: def.group, version: def.version, kind: def.kind };
+  metrics?.registeredWatchers.inc(gvk);
 
   let lastRv = p.resourceVersion ?? '';
   let ended = false;
   const end = () => {
     if (ended) return;
     ended = true;
+    metrics?.registeredWatchers.dec(gvk);
     clearTimeout(timer);
     clearInterval(bookmarks);
     watch.stop();
@@ -65,6 +70,7 @@ export async function serveWatch(
       object = t;
       first = false;
     }
+    metrics?.watchEvents.inc(gvk);
     return res.write(`${JSON.stringify({ type: ev.type, object })}\n`);
   }
 

@@ -1,10 +1,17 @@
 /**
  * The entry point for every request: wraps the raw Node request/response in a RequestContext and
  * runs the filter chain. Anything that escapes the chain still gets a Status body, never a crash.
+ * With `metrics`, every request is recorded once the chain has settled (apiserver_request_total,
+ * apiserver_request_duration_seconds): one timestamp and one callback, no per-request framework.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Handler, RequestContext, RequestInfo } from './context';
 import { writeError } from './respond';
+
+/** What the entry records finished requests into (ApiserverMetrics). */
+export interface RequestObserver {
+  observeRequest(ctx: RequestContext, seconds: number): void;
+}
 
 const EMPTY_INFO: RequestInfo = {
   isResourceRequest: false,
@@ -20,8 +27,9 @@ const EMPTY_INFO: RequestInfo = {
   parts: [],
 };
 
-export function createEntry(chain: Handler): (req: IncomingMessage, res: ServerResponse) => void {
+export function createEntry(chain: Handler, metrics?: RequestObserver): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
+    const started = metrics ? performance.now() : 0;
     const url = req.url ?? '/';
     const q = url.indexOf('?');
     const path = q >= 0 ? url.slice(0, q) : url;
@@ -39,6 +47,15 @@ export function createEntry(chain: Handler): (req: IncomingMessage, res: ServerR
       receivedAt: Date.now(),
       warnings: [],
     };
-    chain(ctx).catch((err) => writeError(ctx, err));
+    const done = chain(ctx).catch((err) => writeError(ctx, err));
+    if (metrics) {
+      void done.then(() => {
+        try {
+          metrics.observeRequest(ctx, (performance.now() - started) / 1000);
+        } catch {
+          /* never let metrics break a request */
+        }
+      });
+    }
   };
 }

@@ -9,6 +9,8 @@ import { HealthEndpoints } from '../handlers/health';
 import { OpenApiEndpoints } from '../handlers/openapi';
 import { handleResource, StoreProvider } from '../handlers/resource-handler';
 import { versionInfo } from '../handlers/version';
+import { PROMETHEUS_TEXT_CONTENT_TYPE } from '../../../../libs/metrics/src';
+import type { WatchMetrics } from '../metrics';
 import type { Handler, RequestContext } from './context';
 import { writeObject } from './respond';
 
@@ -19,6 +21,12 @@ export interface RouterDeps {
   health: HealthEndpoints;
   openapi: OpenApiEndpoints;
   minRequestTimeoutSeconds: number;
+  /** GET /metrics: the process's metrics in the Prometheus text format (absent: 404) */
+  metrics?: { metrics(): Promise<string> };
+  /** what watches record (apiserver_registered_watchers, apiserver_watch_events_total) */
+  watchMetrics?: WatchMetrics;
+  /** pods/log, exec, attach, portforward and the proxy subresources (handlers/connect.ts) */
+  connect?: { handles(ctx: RequestContext): boolean; serve(ctx: RequestContext): Promise<void> };
   /** test-only: requests to this path throw inside the handler (ApiserverConfig.testPanicPath) */
   testPanicPath?: string;
 }
@@ -32,12 +40,20 @@ export function createRouter(deps: RouterDeps): Handler {
     if (info.isResourceRequest) {
       const def = deps.registry.lookup(info.apiGroup, info.apiVersion, info.resource);
       if (!def) throw errors.notFoundPath();
-      return handleResource(ctx, def, deps.stores, deps.minRequestTimeoutSeconds);
+      if (deps.connect?.handles(ctx)) return deps.connect.serve(ctx);
+      return handleResource(ctx, def, deps.stores, deps.minRequestTimeoutSeconds, deps.watchMetrics);
     }
     if (await deps.health.serve(ctx)) return;
     if (ctx.path === '/version' || ctx.path === '/version/') {
       if (ctx.method !== 'GET') throw errors.methodNotAllowed();
       return writeObject(ctx, 200, versionInfo());
+    }
+    if (deps.metrics && ctx.path === '/metrics') {
+      if (ctx.method !== 'GET') throw errors.methodNotAllowed();
+      const body = await deps.metrics.metrics();
+      ctx.res.writeHead(200, { 'Content-Type': PROMETHEUS_TEXT_CONTENT_TYPE, 'X-Content-Type-Options': 'nosniff', 'Content-Length': Buffer.byteLength(body) });
+      ctx.res.end(body);
+      return;
     }
     if (ctx.path.startsWith('/openapi/') && deps.openapi.serve(ctx)) return;
     if (deps.discovery.serve(ctx)) return;
