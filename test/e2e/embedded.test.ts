@@ -34,8 +34,11 @@ function kill(child: ChildProcess, signal: NodeJS.Signals): void {
   }
 }
 
+let agentPort: number;
+
 async function start(viaNpm: boolean): Promise<{ child: ChildProcess; output: () => string }> {
-  const args = ['--data-dir', dataDir, '--secure-port', String(port)];
+  agentPort ??= await freePort();
+  const args = ['--data-dir', dataDir, '--secure-port', String(port), '--konnectivity-agent-port', String(agentPort)];
   const child = viaNpm
     ? spawn('npm', ['start', '--silent', '--', ...args], { cwd: REPO_ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'] })
     : spawn(process.execPath, [KUBERNEST_BIN, 'server', ...args], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -144,5 +147,49 @@ describe('embedded server', () => {
     expect(await new Promise((r) => newer.once('exit', r))).toBe(1);
     expect(err).toContain('written by a newer Kubernest');
     expect(err).not.toContain('    at ');
+    const restore = new Database(join(dataDir, 'state.db'));
+    restore.prepare("UPDATE meta SET value = 1 WHERE key = 'schema_version'").run();
+    restore.close();
+  });
+
+  it('reaches a simulated node through its built-in tunnel server', async () => {
+    const running = await start(false);
+    expect(running.output()).toContain(`tunnel server: node agents connect to 127.0.0.1:${agentPort}`);
+    const sandbox = join(dataDir, 'sim');
+    const sim = spawn(process.execPath, [KUBERNEST_BIN, 'kubelet-sim', `--kubeconfig=${kc()}`, '--nodes=1', '--base-port=0', `--sandbox-dir=${sandbox}`], {
+      detached: true,
+      stdio: 'ignore',
+    });
+    children.add(sim);
+    const agent = spawn(
+      process.execPath,
+      [
+        KUBERNEST_BIN,
+        'konnectivity-agent',
+        '--proxy-server-host=127.0.0.1',
+        `--proxy-server-port=${agentPort}`,
+        `--ca-cert=${join(dataDir, 'ca.crt')}`,
+        '--agent-id=sim-agent',
+        '--agent-identifiers=ipv4=127.0.0.1',
+      ],
+      { detached: true, stdio: 'ignore' },
+    );
+    children.add(agent);
+    try {
+      const deadline = Date.now() + 30_000;
+      let healthz = '';
+      while (Date.now() < deadline) {
+        const r = await k('get', '--raw', '/api/v1/nodes/sim-0/proxy/healthz');
+        healthz = r.stdout + r.stderr;
+        if (r.code === 0 && r.stdout === 'ok') break;
+        await new Promise((r) => setTimeout(r, 300));
+      }
+      expect(healthz).toBe('ok');
+    } finally {
+      kill(agent, 'SIGTERM');
+      kill(sim, 'SIGTERM');
+      kill(running.child, 'SIGTERM');
+      await Promise.all([stopped(agent), stopped(sim), stopped(running.child)]);
+    }
   });
 });

@@ -11,6 +11,7 @@ import { BootstrapControllerModule } from '../../bootstrap-controller/src/bootst
 import { CachedStorage } from '../../../libs/cacher/src/cached-storage';
 import { loadEtcdBackend } from '../../../libs/storage/src/etcd/load';
 import type { Storage } from '../../../libs/storage/src/interface';
+import { embeddedTunnel } from './embedded-tunnel';
 import { parseServerFlags, ServerConfig } from './server-options';
 import { openEmbeddedStorage } from './embedded-storage';
 
@@ -60,7 +61,13 @@ export async function runServer(argv: string[]): Promise<void> {
       { serviceClusterIPRanges: a.serviceClusterIPRanges.map((r) => r.cidr), serviceNodePortRange: a.serviceNodePortRange, securePort: a.securePort || 443, redisUrl: cfg.redisUrl },
       { storage },
     );
-    running = await startApiserver(cfg.apiserver, { storage, imports: [bootstrap] });
+    // the tunnel server too, unless disabled or an egress configuration file says otherwise
+    const tunnel = a.egressSelector
+      ? undefined
+      : await embeddedTunnel({ agentPort: cfg.konnectivityAgentPort, bindAddress: a.bindAddress, certDir: a.certDir });
+    const apiserverConfig = tunnel ? { ...a, egressSelector: tunnel.egress } : a;
+    running = await startApiserver(apiserverConfig, { storage, imports: tunnel ? [bootstrap, tunnel.module] : [bootstrap] });
+    if (tunnel) console.log(`tunnel server: node agents connect to ${a.bindAddress}:${tunnel.agentPort}`);
   } catch (e) {
     await storage.close().catch(() => undefined);
     throw e;

@@ -19,6 +19,13 @@ export const serverFlagSpecs = {
     default: '',
     usage: 'Directory for the embedded state (SQLite), the generated certificates and admin.kubeconfig. Default $KUBERNEST_DATA_DIR or ~/.kubernest.',
   }),
+  konnectivityAgentPort: flag({
+    name: 'konnectivity-agent-port',
+    type: flagTypes.int,
+    default: 8132,
+    usage: 'Port on which the embedded tunnel server accepts node agents (TLS with the data dir\'s serving certificate). 0 disables the tunnel: kubelets are dialled directly.',
+    validate: (v: number) => (v < 0 || v > 65535 ? `--konnectivity-agent-port ${v} must be between 0 and 65535, inclusive` : undefined),
+  }),
   redisUrl: flag({
     name: 'redis-url',
     type: flagTypes.string,
@@ -33,6 +40,8 @@ export interface ServerConfig {
   /** the SQLite database file ('' when --etcd-servers is given) */
   databasePath: string;
   redisUrl: string;
+  /** 0: no embedded tunnel server */
+  konnectivityAgentPort: number;
 }
 
 export function parseServerFlags(argv: string[]): ServerConfig {
@@ -51,5 +60,6 @@ export function parseServerFlags(argv: string[]): ServerConfig {
     dataDir,
     databasePath: apiserver.etcdServers.length > 0 ? '' : join(dataDir, 'state.db'),
     redisUrl: values.redisUrl,
+    konnectivityAgentPort: values.konnectivityAgentPort,
   };
 }

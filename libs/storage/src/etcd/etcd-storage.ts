@@ -27,6 +27,7 @@ import { isCompactedError, isFutureRevisionError, mapEtcdError } from './etcd-er
 import { EtcdWatch } from './etcd-watch';
 import { fullKey, fullPrefix, normalizePrefix, prefixRangeEnd } from './keys';
 import { LeaseManager, LeaseManagerConfig } from './lease-manager';
+import { registerEtcdStorageClass } from './load';
 
 export interface EtcdStorageOptions {
   /** e.g. ['http://127.0.0.1:2379'] (ignored when `client` is given) */
@@ -398,3 +399,5 @@ export class EtcdStorage implements Storage {
     return ttlSeconds !== undefined && ttlSeconds > 0 ? this.leases.getLease(Math.ceil(ttlSeconds)) : undefined;
   }
 }
+
+registerEtcdStorageClass(EtcdStorage);

@@ -12,8 +12,14 @@ export function loadEtcdBackend(): EtcdBackend {
   return { ...(require('./etcd-storage') as typeof EtcdStorageModule), ...(require('./compactor') as typeof CompactorModule) };
 }
 
+/** The EtcdStorage class once its module has loaded (it registers itself). */
+let etcdStorageClass: (abstract new (...args: never[]) => unknown) | undefined;
+
+export function registerEtcdStorageClass(c: abstract new (...args: never[]) => unknown): void {
+  etcdStorageClass = c;
+}
+
 /** Whether `s` is an EtcdStorage, without loading the etcd backend (if it is not loaded, it cannot be). */
 export function isEtcdStorage(s: unknown): s is EtcdStorageModule.EtcdStorage {
-  const loaded = require.cache[require.resolve('./etcd-storage')];
-  return !!loaded && s instanceof (loaded.exports as typeof EtcdStorageModule).EtcdStorage;
+  return etcdStorageClass !== undefined && s instanceof etcdStorageClass;
 }
