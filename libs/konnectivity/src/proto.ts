@@ -5,22 +5,16 @@
  * int64 range for `random`).
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { MethodDefinition, ServiceDefinition } from '@grpc/grpc-js';
 import * as protobuf from 'protobufjs';
+import { findProtoFile } from '../../protobuf/src/proto-file';
 
 const PROTO_REL = join('proto', 'konnectivity', 'konnectivity.proto');
 
+/** proto/ lives at the repository root: found upward from this file (source or dist/). */
 export function protoPath(): string {
-  let dir = __dirname;
-  for (;;) {
-    const p = join(dir, PROTO_REL);
-    if (existsSync(p)) return p;
-    const up = resolve(dir, '..');
-    if (up === dir) throw new Error(`cannot find ${PROTO_REL} above ${__dirname}`);
-    dir = up;
-  }
+  return findProtoFile(PROTO_REL, __dirname);
 }
 
 export enum PacketType {

@@ -3,25 +3,18 @@
  * protobufjs, and grpc-js method definitions built from it (no code generation). Objects travel
  * as JSON bytes.
  */
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { MethodDefinition, ServiceDefinition } from '@grpc/grpc-js';
 import * as protobuf from 'protobufjs';
 import { KObject } from '../../apimachinery/src/types';
 import { StorageError, StorageErrorCode } from '../../storage/src/interface';
+import { findProtoFile } from '../../protobuf/src/proto-file';
 
 const PROTO_REL = join('proto', 'watchcache', 'v1', 'watchcache.proto');
 
 /** proto/ lives at the repository root: found upward from this file (source or dist/). */
 export function protoPath(): string {
-  let dir = __dirname;
-  for (;;) {
-    const p = join(dir, PROTO_REL);
-    if (existsSync(p)) return p;
-    const up = resolve(dir, '..');
-    if (up === dir) throw new Error(`cannot find ${PROTO_REL} above ${__dirname}`);
-    dir = up;
-  }
+  return findProtoFile(PROTO_REL, __dirname);
 }
 
 let root: protobuf.Root | undefined;
