@@ -18,7 +18,7 @@ import {
   Watcher,
   WatchOptions,
 } from '../interface';
-import { ContinueTokenError, decodeContinue, encodeContinue } from '../continue-token';
+import { encodeContinue } from '../continue-token';
 import { EXPIRED_CONTINUE_MESSAGE, EXPIRED_LIST_MESSAGE, InconsistentContinueError, storageErrors } from '../errors';
 import { checkPreconditions } from '../preconditions';
 import { parseResourceVersion } from '../resource-version';
@@ -28,6 +28,7 @@ import { EtcdWatch } from './etcd-watch';
 import { fullKey, fullPrefix, normalizePrefix, prefixRangeEnd } from './keys';
 import { LeaseManager, LeaseManagerConfig } from './lease-manager';
 import { registerEtcdStorageClass } from './load';
+import { planList } from '../list-plan';
 
 export interface EtcdStorageOptions {
   /** e.g. ['http://127.0.0.1:2379'] (ignored when `client` is given) */
@@ -198,34 +199,10 @@ export class EtcdStorage implements Storage {
   }
 
   async list(prefix: string, opts: ListOptions = {}): Promise<ListResult> {
-    const recursive = opts.recursive !== false;
-    const keyPrefix = recursive ? fullPrefix(this.pathPrefix, prefix) : fullKey(this.pathPrefix, prefix);
-    const rvStr = opts.resourceVersion ?? '';
-    const fromRev = parseResourceVersion(rvStr, prefix);
-    const limit = opts.limit !== undefined && opts.limit > 0 ? Math.floor(opts.limit) : 0;
+    const plan = planList(this.pathPrefix, prefix, opts);
+    const { recursive, keyPrefix, rvStr, fromRev, limit, startKey, continuing } = plan;
+    let withRev = plan.withRev;
     const pred = opts.predicate;
-
-    let withRev = 0;
-    let startKey = keyPrefix;
-    let continuing = false;
-    if (recursive && opts.continue) {
-      let decoded: { startKey: string; rv: number };
-      try {
-        decoded = decodeContinue(opts.continue, keyPrefix);
-      } catch (e) {
-        const msg = e instanceof ContinueTokenError ? e.message : String(e);
-        throw storageErrors.badResourceVersion(prefix, `invalid continue token: ${msg}`);
-      }
-      if (rvStr !== '' && rvStr !== '0') {
-        throw storageErrors.badResourceVersion(prefix, 'specifying resource version is not allowed when using continue');
-      }
-      startKey = decoded.startKey;
-      continuing = true;
-      if (decoded.rv > 0) withRev = decoded.rv; // < 0: continue at the latest revision
-    } else if (fromRev > 0) {
-      const match = opts.resourceVersionMatch ?? '';
-      if (match === 'Exact' || (match === '' && recursive && limit > 0)) withRev = fromRev;
-    }
 
     const pinned = withRev > 0;
     for (let attempt = 1; ; attempt++) {

@@ -22,7 +22,7 @@ import {
   Watcher,
   WatchOptions,
 } from '../interface';
-import { ContinueTokenError, decodeContinue, encodeContinue } from '../continue-token';
+import { encodeContinue } from '../continue-token';
 import { EXPIRED_CONTINUE_MESSAGE, EXPIRED_LIST_MESSAGE, InconsistentContinueError, storageErrors } from '../errors';
 import { checkPreconditions } from '../preconditions';
 import { parseResourceVersion } from '../resource-version';
@@ -35,6 +35,7 @@ import { SqliteWatch } from './sqlite-watch';
 import { SqliteTail, SqliteTailListener } from './sqlite-tail';
 import { BackgroundJobs } from './timers';
 import { expiryFor, sweepExpired } from './ttl-sweeper';
+import { planList } from '../list-plan';
 
 export type { SqliteKeyedEvent, SqliteTailListener } from './sqlite-tail';
 
@@ -211,34 +212,10 @@ export class SqliteStorage implements Storage {
   }
 
   async list(prefix: string, opts: ListOptions = {}): Promise<ListResult> {
-    const recursive = opts.recursive !== false;
-    const keyPrefix = recursive ? fullPrefix(this.pathPrefix, prefix) : fullKey(this.pathPrefix, prefix);
-    const rvStr = opts.resourceVersion ?? '';
-    const fromRev = parseResourceVersion(rvStr, prefix);
-    const limit = opts.limit !== undefined && opts.limit > 0 ? Math.floor(opts.limit) : 0;
+    const plan = planList(this.pathPrefix, prefix, opts);
+    const { recursive, keyPrefix, fromRev, limit, startKey, continuing } = plan;
+    let withRev = plan.withRev;
     const pred = opts.predicate;
-
-    let withRev = 0;
-    let startKey = keyPrefix;
-    let continuing = false;
-    if (recursive && opts.continue) {
-      let decoded: { startKey: string; rv: number };
-      try {
-        decoded = decodeContinue(opts.continue, keyPrefix);
-      } catch (e) {
-        const msg = e instanceof ContinueTokenError ? e.message : String(e);
-        throw storageErrors.badResourceVersion(prefix, `invalid continue token: ${msg}`);
-      }
-      if (rvStr !== '' && rvStr !== '0') {
-        throw storageErrors.badResourceVersion(prefix, 'specifying resource version is not allowed when using continue');
-      }
-      startKey = decoded.startKey;
-      continuing = true;
-      if (decoded.rv > 0) withRev = decoded.rv; // < 0: continue at the latest revision
-    } else if (fromRev > 0) {
-      const match = opts.resourceVersionMatch ?? '';
-      if (match === 'Exact' || (match === '' && recursive && limit > 0)) withRev = fromRev;
-    }
 
     this.ensureOpen(prefix, keyPrefix);
     const current = this.log.currentRevision;
