@@ -3,7 +3,7 @@
  * API replica with --egress-selector-config-file (GRPC) pointing at a konnectivity-server, one
  * konnectivity-agent, and kubelet-sim with 2 nodes. kubectl 1.32 reaches the simulated kubelets only
  * through the API server: logs, logs -f, exec (WebSocket v5), exec -i, nodes/proxy, pods/proxy via
- * kubectl proxy, and WebSocket port-forward.
+ * kubectl proxy, and WebSocket port-forward. SPDY (kubectl port-forward, kubectl 1.27) is in spdy.test.ts.
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -205,14 +205,5 @@ describe('API server egress through konnectivity', () => {
       p.child.kill('SIGTERM');
       await p.done;
     }
-  });
-  it('refuses SPDY with a clear 400: kubectl 1.27 exec, and kubectl 1.32 port-forward (SPDY over WebSocket, then SPDY)', async () => {
-    const old = await kubectl('1.27', api.kubeconfig, ['exec', 'p', '--', 'echo', 'x']);
-    expect(old.code).not.toBe(0);
-    expect(old.stderr).toMatch(/BadRequest.*SPDY\/3\.1 upgrades are not supported/);
-    const pf = kubectlBg(['port-forward', 'pod/p', '0:80'], 15_000);
-    const code = await pf.done;
-    expect(code).not.toBe(0);
-    expect(pf.out()).toMatch(/error upgrading connection: .*SPDY/);
   });
 });

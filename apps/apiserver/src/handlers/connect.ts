@@ -12,7 +12,9 @@
  * Every connection goes through the `cluster` egress dialer (konnectivity or direct). Kubelet TLS is
  * verified only with --kubelet-certificate-authority. Upgrades are proxied as raw bytes after the
  * kubelet's 101 (as upstream's UpgradeAwareHandler), so every channel protocol passes through.
- * SPDY upgrades (kubectl ≤ 1.29, and kubectl's fallback) are refused with a 400 Status.
+ * SPDY/3.1 (plain `Upgrade: SPDY/3.1` from kubectl ≤ 1.29 and kubectl's fallback, and the
+ * `SPDY/3.1+portforward.k8s.io` WebSocket tunnel of kubectl ≥ 1.30 port-forward) is terminated here
+ * (libs/spdy) and bridged to the kubelet's WebSocket protocols (spdy-bridge.ts).
  *
  * Pods whose IP the egress cannot reach (kubelet-sim: pod IPs are not routed) are reached through
  * their kubelet's port-forward WebSocket instead (a Kubernest fallback; upstream has none).
@@ -22,7 +24,8 @@ import { request as httpsRequest } from 'node:https';
 import type { Socket } from 'node:net';
 import { Duplex } from 'node:stream';
 import { connect as tlsConnect, TLSSocket } from 'node:tls';
-import WebSocket from 'ws';
+import WebSocket, { createWebSocketStream, WebSocketServer } from 'ws';
+import { SpdySession } from '../../../../libs/spdy/src/session';
 import { errors, StatusError } from '../../../../libs/apimachinery/src/status';
 import type { KObject } from '../../../../libs/apimachinery/src/types';
 import type { ResourceRegistry } from '../../../../libs/registry/src/registry';
@@ -30,6 +33,7 @@ import type { ResourceDefinition } from '../../../../libs/registry/src/resource'
 import type { Dialer } from '../egress/egress-selector';
 import type { RequestContext } from '../http/context';
 import type { StoreProvider } from './resource-handler';
+import { EXEC_SPDY_PROTOCOLS, negotiateProtocol, PORT_FORWARD_PROTOCOL, PORT_FORWARD_WS_TUNNEL, serveExec, servePortForward, truthy } from './spdy-bridge';
 
 /** Set on an IncomingMessage that arrived through the server's 'upgrade' event. */
 export const UPGRADE = Symbol('kubernest.upgrade');
@@ -193,24 +197,17 @@ export class ConnectHandler {
     const up = upgradeOf(ctx.req);
     const upgrade = String(ctx.req.headers.upgrade ?? '');
     if (!up || !upgrade) throw errors.badRequest('Upgrade request required');
-    if (/^spdy\//i.test(upgrade)) {
-      throw errors.badRequest(
-        sub === 'portforward'
-          ? 'SPDY/3.1 upgrades are not supported by this server: port-forward is served over WebSocket with the v4.channel.k8s.io protocol only (neither SPDY nor the SPDY/3.1+portforward.k8s.io WebSocket tunnel that kubectl uses)'
-          : `SPDY/3.1 upgrades are not supported by this server: use a WebSocket client (kubectl 1.30+ uses WebSockets for ${sub})`,
-      );
-    }
-    if (!/^websocket$/i.test(upgrade)) throw errors.badRequest(`unsupported upgrade protocol ${JSON.stringify(upgrade)}`);
+    const spdy = /^spdy\/3\.1$/i.test(upgrade);
+    if (/^spdy\//i.test(upgrade) && !spdy) throw errors.badRequest(`unsupported upgrade protocol ${JSON.stringify(upgrade)}`);
+    if (!spdy && !/^websocket$/i.test(upgrade)) throw errors.badRequest(`unsupported upgrade protocol ${JSON.stringify(upgrade)}`);
     const ns = pod.metadata.namespace ?? '';
     const name = pod.metadata.name ?? '';
     let path: string;
     if (sub === 'portforward') {
       const protos = String(ctx.req.headers['sec-websocket-protocol'] ?? '').split(',').map((s) => s.trim());
-      if (protos.some((p) => p.startsWith('SPDY/3.1+portforward')) && !protos.some((p) => /^(v4\.)?(base64\.)?channel\.k8s\.io$/.test(p))) {
-        throw errors.badRequest(
-          'the SPDY/3.1 over WebSocket port-forward tunnel (SPDY/3.1+portforward.k8s.io) is not supported by this server; use the v4.channel.k8s.io WebSocket port-forward protocol',
-        );
-      }
+      if (spdy) return this.servePortForwardSpdy(ctx, up, pod);
+      // kubectl ≥ 1.30: SPDY/3.1 framed inside WebSocket binary messages (preferred when offered, as upstream)
+      if (protos.includes(PORT_FORWARD_WS_TUNNEL)) return this.servePortForwardSpdy(ctx, up, pod, true);
       // upstream's PortForwardOptions.ports → the kubelet's `port`
       const q = new URLSearchParams();
       for (const v of [...ctx.query.getAll('ports'), ...ctx.query.getAll('port')]) for (const p of v.split(',')) if (p.trim()) q.append('port', p.trim());
@@ -220,10 +217,70 @@ export class ConnectHandler {
       const q = new URLSearchParams(ctx.query);
       q.delete('container');
       path = `/${sub}/${enc(ns)}/${enc(name)}/${enc(container)}${q.size ? `?${q}` : ''}`;
+      if (spdy) return this.serveExecSpdy(ctx, up, pod, path, sub);
     }
     const k = await this.kubeletOfPod(pod);
     const sock = await this.dialKubelet(k);
     await this.proxyUpgrade(ctx, up, sock, true, 'GET', path, hostPort(k.host, k.port));
+  }
+
+  /** Take the client socket over after the 101 (plain SPDY upgrade). */
+  private switchToSpdy(ctx: RequestContext, up: UpgradeState, protocol: string): SpdySession {
+    const client = up.socket;
+    up.taken = true;
+    ctx.res.detachSocket(client as Socket);
+    client.write(`HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: ${protocol}\r\n\r\n`);
+    if (up.head.length) client.unshift(up.head);
+    return new SpdySession(client);
+  }
+
+  /** kubectl port-forward: SPDY/3.1 (plain upgrade, or inside the SPDY/3.1+portforward.k8s.io WebSocket). */
+  private async servePortForwardSpdy(ctx: RequestContext, up: UpgradeState, pod: KObject, overWebSocket = false): Promise<void> {
+    await this.kubeletOfPod(pod); // a pod without a node fails before the upgrade
+    let session: SpdySession;
+    if (overWebSocket) {
+      const client = up.socket;
+      up.taken = true;
+      ctx.res.detachSocket(client as Socket);
+      // `ws` accepts only RFC 7230 tokens as subprotocols and "SPDY/3.1+portforward.k8s.io" has a '/':
+      // negotiate it here and add it to the 101 ourselves
+      delete ctx.req.headers['sec-websocket-protocol'];
+      const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
+      wss.on('headers', (headers: string[]) => headers.push(`Sec-WebSocket-Protocol: ${PORT_FORWARD_WS_TUNNEL}`));
+      const ws = await new Promise<WebSocket>((resolve) => wss.handleUpgrade(ctx.req, client, up.head, resolve));
+      session = new SpdySession(createWebSocketStream(ws));
+    } else {
+      const protocols = streamProtocols(ctx.req);
+      const chosen = negotiateProtocol(protocols, [PORT_FORWARD_PROTOCOL]);
+      if (!chosen) throw new StatusError(403, 'Forbidden', `unable to upgrade: unable to negotiate protocol: client supports ${JSON.stringify(protocols)}, server supports ["${PORT_FORWARD_PROTOCOL}"]`, {});
+      session = this.switchToSpdy(ctx, up, chosen);
+    }
+    const desc = `${pod.metadata.name}_${pod.metadata.namespace}, uid ${pod.metadata.uid ?? ''}`;
+    await servePortForward(session, desc, (port) => this.portForwardStream(pod, port));
+  }
+
+  /** kubectl ≤ 1.29 exec/attach over SPDY/3.1, bridged to the kubelet's exec WebSocket. */
+  private async serveExecSpdy(ctx: RequestContext, up: UpgradeState, pod: KObject, path: string, sub: string): Promise<void> {
+    const protocols = streamProtocols(ctx.req);
+    const chosen = negotiateProtocol(protocols, EXEC_SPDY_PROTOCOLS);
+    if (!chosen) throw new StatusError(403, 'Forbidden', `unable to upgrade: unable to negotiate protocol: client supports ${JSON.stringify(protocols)}, server supports ${JSON.stringify(EXEC_SPDY_PROTOCOLS)}`, {});
+    const q = ctx.query;
+    const want = { stdin: truthy(q.get('stdin')), stdout: truthy(q.get('stdout')), stderr: truthy(q.get('stderr')), tty: truthy(q.get('tty')) };
+    if (sub === 'exec' && !q.getAll('command').length) throw errors.badRequest('you must specify at least 1 command');
+    if (!want.stdin && !want.stdout && !want.stderr) throw errors.badRequest('you must specify at least 1 of stdin, stdout, stderr');
+    const k = await this.kubeletOfPod(pod);
+    const sock = await this.dialKubelet(k);
+    // the kubelet's errors (unknown container, …) come back as a Status before the client's upgrade
+    const ws = new WebSocket(`wss://${hostPort(k.host, k.port)}${path}`, ['v5.channel.k8s.io', 'v4.channel.k8s.io'], { createConnection: () => sock, rejectUnauthorized: false, handshakeTimeout: 10_000, perMessageDeflate: false });
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', (e) => reject(errors.internal(new Error(`error dialing backend: ${e.message}`))));
+      ws.once('unexpected-response', (_r, res: IncomingMessage) => {
+        checkResponse(res).then(() => reject(errors.internal(new Error(`kubelet answered ${res.statusCode}`))), reject);
+      });
+    });
+    const session = this.switchToSpdy(ctx, up, chosen);
+    await serveExec(session, chosen, want, ws);
   }
 
   /** Send the client's upgrade request to the backend; on 101 splice the sockets, else relay the answer. */
@@ -362,7 +419,7 @@ export class ConnectHandler {
     let errText = '';
     const stream = new Duplex({
       read() {
-        /* pushed from messages */
+        if (ws.isPaused) ws.resume();
       },
       write(chunk: Buffer, _enc, cb) {
         ws.send(Buffer.concat([Buffer.from([0]), chunk]), cb);
@@ -385,7 +442,7 @@ export class ConnectHandler {
           seen0 = true;
           body = body.subarray(2);
         }
-        if (body.length) stream.push(body);
+        if (body.length && !stream.push(body)) ws.pause();
       } else if (ch === 1) {
         if (!seen1) {
           seen1 = true;
@@ -416,6 +473,16 @@ export class ConnectHandler {
 }
 
 // helpers -----------------------------------------------------------------------------------
+
+/** Every X-Stream-Protocol-Version the client offers, in order. */
+function streamProtocols(req: IncomingMessage): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    if (req.rawHeaders[i].toLowerCase() !== 'x-stream-protocol-version') continue;
+    for (const p of req.rawHeaders[i + 1].split(',')) if (p.trim()) out.push(p.trim());
+  }
+  return out;
+}
 
 function enc(s: string): string {
   return encodeURIComponent(s);

@@ -1,0 +1,3 @@
+export * from './dictionary';
+export * from './frames';
+export * from './session';
