@@ -166,6 +166,32 @@ describe('cacher', () => {
     await c.close();
   });
 
+  it('a watch from a compacted revision ends with 410 although the window still holds its events', async () => {
+    const p = fresh();
+    const c = await newCacher(p);
+    const start = c.resourceVersion;
+    for (let i = 0; i < 4; i++) await backend.create(`${p}ns/k${i}`, cm(`k${i}`, 'ns'));
+    const last = await backend.create(`${p}ns/k4`, cm('k4', 'ns'));
+    const head = Number(last.metadata.resourceVersion);
+    expect(await c.waitForRevision(head)).toBe(true);
+    expect(c.stats().windowStartRev).toBeLessThanOrEqual(start);
+    await backend.compact(head - 1);
+    // before the compaction point (start + 1 < head - 1): Expired, with etcd's compacted revision
+    const d = new Drain(c.watch({ prefix: p, resourceVersion: String(start) }));
+    await d.waitFor(1);
+    expect(d.events.map((ev) => ev.type)).toEqual(['ERROR']);
+    expect(isStorageError(d.events[0].error, 'Expired')).toBe(true);
+    expect(d.events[0].error?.message).toBe(`too old resource version: ${start} (${head - 1})`);
+    expect(c.stats().compactedRevision).toBe(head - 1);
+    expect(c.stats().windowStartRev).toBe(head - 2);
+    // from C - 1 (etcd still serves a watch starting at C): the window replays
+    const ok = new Drain(c.watch({ prefix: p, resourceVersion: String(head - 2) }));
+    await ok.waitFor(2);
+    expect(ok.events.map((ev) => `${ev.type} ${ev.object.metadata.name}`)).toEqual(['ADDED k3', 'ADDED k4']);
+    ok.w.stop();
+    await c.close();
+  });
+
   it('a consistent list after a write returns the write, without waiting for progress notifications', async () => {
     const p = fresh();
     const c = await newCacher(p);

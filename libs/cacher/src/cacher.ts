@@ -71,6 +71,8 @@ export interface CacherStats {
   windowCapacity: number;
   /** the window holds every change after this revision */
   windowStartRev: number;
+  /** the source's compaction point as last learned (0: none known) */
+  compactedRevision: number;
   watchers: number;
   terminatedWatchers: number;
   eventsReceived: number;
@@ -100,6 +102,9 @@ export class Cacher {
   private indexes = new Map<string, Map<string, Set<string>>>();
   private rev = 0;
   private windowStartRev = 0;
+  /** the source's compaction point as last learned (watches from before C - 1 are Expired) */
+  private compactRev = 0;
+  private compactionChecks = new Map<number, Promise<void>>();
   private window: (WindowEvent | undefined)[];
   private wHead = 0;
   private wSize = 0;
@@ -163,6 +168,7 @@ export class Cacher {
       windowSize: this.wSize,
       windowCapacity: this.window.length,
       windowStartRev: this.windowStartRev,
+      compactedRevision: this.compactRev,
       watchers: this.watchers.size + this.pending.size,
       ...this.counters,
     };
@@ -229,6 +235,14 @@ export class Cacher {
     this.stream = undefined;
     for (const w of [...this.watchers]) {
       w.fail(storageErrors.watchExpired(this.prefix, w.lastRev || w.startRev, this.windowStartRev));
+    }
+    // watches from N still waiting for their compaction check end the same way (as they would have
+    // had they been registered at once)
+    for (const w of [...this.pending]) {
+      if (!w.wantInitial && w.startRev > 0) {
+        this.pending.delete(w);
+        w.fail(storageErrors.watchExpired(this.prefix, w.startRev, this.windowStartRev));
+      }
     }
     void err;
     this.generation++;
@@ -543,10 +557,51 @@ export class Cacher {
     this.pending.add(w);
     if (rv === '') {
       void this.waitFresh().then(() => this.registerPending(w));
+    } else if (this.ready && n > 0 && n >= this.compactRev - 1 && this.source.compactedRevision) {
+      // the window may hold changes after N that the source has compacted (or the cache may not
+      // have seen them yet): ask the source first, as a storage watch from N would fail
+      void this.learnCompaction(n).then(() => this.registerPending(w));
     } else if (this.ready) {
       this.registerPending(w);
     }
     return w;
+  }
+
+  /**
+   * Asks the source whether history after `afterRev` was compacted (one check per revision at a
+   * time); a compaction trims the window, so watches from before it end with 410 as on the
+   * storage itself. A failed check leaves the window as it is.
+   */
+  learnCompaction(afterRev: number): Promise<void> {
+    const fn = this.source.compactedRevision?.bind(this.source);
+    if (!fn) return Promise.resolve();
+    let p = this.compactionChecks.get(afterRev);
+    if (!p) {
+      p = fn(afterRev).then(
+        (c) => this.noteCompaction(c),
+        () => undefined,
+      );
+      void p.finally(() => this.compactionChecks.delete(afterRev));
+      this.compactionChecks.set(afterRev, p);
+    }
+    return p;
+  }
+
+  /** the source was compacted at `c`: only changes after c - 1 can still be watched */
+  noteCompaction(c: number): void {
+    if (!(c > this.compactRev)) return;
+    this.compactRev = c;
+    const keepAfter = c - 1;
+    if (keepAfter <= this.windowStartRev) return;
+    const cap = this.window.length;
+    while (this.wSize > 0) {
+      const ev = this.window[this.wHead] as WindowEvent;
+      if (ev.rev > keepAfter) break;
+      this.window[this.wHead] = undefined;
+      this.wHead = (this.wHead + 1) % cap;
+      this.wSize--;
+    }
+    this.windowStartRev = keepAfter;
   }
 
   /** Registers a watcher at the cache's current state (synchronously: nothing can slip between). */
@@ -572,7 +627,8 @@ export class Cacher {
       }
       w.startRev = this.rev;
     } else if (w.startRev < this.windowStartRev) {
-      w.fail(storageErrors.watchExpired(this.prefix, w.startRev, this.windowStartRev));
+      const m = w.startRev < this.compactRev - 1 ? this.compactRev : this.windowStartRev;
+      w.fail(storageErrors.watchExpired(this.prefix, w.startRev, m));
       return;
     } else {
       const cap = this.window.length;

@@ -8,6 +8,7 @@ import { IDuplexStream, IEvent, IRangeRequest, IWatchRequest, IWatchResponse } f
 import { EtcdStorage } from '../../storage/src/etcd/etcd-storage';
 import { decodeObject } from '../../storage/src/etcd/codec';
 import { prefixRangeEnd } from '../../storage/src/etcd/keys';
+import { isCompactedError, isFutureRevisionError } from '../../storage/src/etcd/etcd-errors';
 import { storageErrors } from '../../storage/src/errors';
 import { CacheSource, SourceEvent, SourceListResult, SourceWatchHandler } from './source';
 
@@ -132,6 +133,10 @@ export class EtcdSource implements CacheSource {
     return this.storage.currentRevision();
   }
 
+  compactedRevision(afterRev: number): Promise<number> {
+    return etcdCompactedRevision(this.storage, afterRev, this.keyBuf);
+  }
+
   /**
    * One keys-only range at the latest revision R returning only keys modified after `sinceRev`:
    * none, and as many keys as the cache held at `sinceRev` (so nothing was deleted), means the
@@ -146,6 +151,48 @@ export class EtcdSource implements CacheSource {
     });
     if (resp.kvs.length > 0 || Number(resp.count) !== count) return undefined;
     return Number(resp.header.revision);
+  }
+}
+
+/**
+ * etcd's compaction point as it matters for a watch of changes after `afterRev` (start revision
+ * afterRev + 1): 0 when that history is still there, else the compacted revision C (> afterRev + 1).
+ * One count-only range at afterRev + 1; only when it fails as compacted, a short-lived watch from
+ * revision 1 learns the exact C (etcd reports it in `compact_revision`).
+ */
+export async function etcdCompactedRevision(storage: EtcdStorage, afterRev: number, key: Buffer = Buffer.from(storage.pathPrefix)): Promise<number> {
+  try {
+    await storage.client.kv.range({ key, range_end: prefixRangeEnd(key), revision: afterRev + 1, count_only: true, limit: 1 });
+    return 0;
+  } catch (e) {
+    if (isFutureRevisionError(e)) return 0;
+    if (!isCompactedError(e)) throw e;
+  }
+  const atLeast = afterRev + 2;
+  let stream: WatchStream | undefined;
+  try {
+    stream = await storage.client.watchClient.watch();
+    const s = stream;
+    const exact = await new Promise<number>((resolve) => {
+      const t = setTimeout(() => resolve(atLeast), 2000);
+      const done = (v: number) => {
+        clearTimeout(t);
+        resolve(v);
+      };
+      s.on('data', (res: IWatchResponse) => {
+        const c = Number(res.compact_revision ?? 0);
+        if (c > 0) done(c);
+        else if (res.canceled) done(atLeast);
+      });
+      s.on('error', () => done(atLeast));
+      s.on('end', () => done(atLeast));
+      s.write({ create_request: { key, start_revision: 1 } });
+    });
+    return Math.max(exact, atLeast);
+  } catch {
+    return atLeast;
+  } finally {
+    if (stream) closeStream(stream);
   }
 }
 

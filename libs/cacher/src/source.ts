@@ -42,6 +42,13 @@ export interface CacheSource {
    * that it held `count` keys then), or undefined when something changed in between.
    */
   probe?(sinceRev: number, count: number): Promise<number | undefined>;
+  /**
+   * Optional: the storage's compaction point as far as it matters for a watch of changes after
+   * `afterRev`: a revision C > afterRev + 1 when that history was compacted (a watch from
+   * `afterRev` would end with 410 on the storage itself), else 0 (or any C <= afterRev + 1).
+   * Lets the cache refuse watches its window could still serve but the storage could not.
+   */
+  compactedRevision?(afterRev: number): Promise<number>;
 }
 
 /** Registry key layout (libs/registry/src/keys.ts): <prefix><namespace>/<name> or <prefix><name>. */

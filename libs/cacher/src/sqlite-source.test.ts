@@ -114,4 +114,26 @@ describe('CachedStorage over SqliteStorage', () => {
     expect(st.initializations).toBe(1);
     await cs.close();
   });
+
+  it('a watch from a compacted revision ends with 410 although the window still holds its events', async () => {
+    const s = sqlite();
+    const cs = new CachedStorage(s, { oldWatchesFromBackend: false });
+    await cs.create('/configmaps/default/a', cm('a'));
+    expect((await cs.list('/configmaps/')).items).toHaveLength(1); // starts the cacher at 1
+    for (const n of ['b', 'c', 'd']) await cs.create(`/configmaps/default/${n}`, cm(n));
+    await cs.compact(3);
+    const w = cs.watch('/configmaps/', { resourceVersion: '1' });
+    const evs = [];
+    for await (const ev of w) evs.push(ev);
+    expect(evs.map((e) => e.type)).toEqual(['ERROR']);
+    expect(evs[0].error?.message).toBe('too old resource version: 1 (3)');
+    const ok = cs.watch('/configmaps/', { resourceVersion: '2' });
+    const got: string[] = [];
+    for await (const ev of ok) {
+      got.push(`${ev.type} ${ev.object.metadata?.name}`);
+      if (got.length === 2) break;
+    }
+    expect(got).toEqual(['ADDED c', 'ADDED d']);
+    await cs.close();
+  });
 });

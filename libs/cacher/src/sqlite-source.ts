@@ -44,4 +44,9 @@ export class SqliteSource implements CacheSource {
   currentRevision(): Promise<number> {
     return this.storage.currentRevision();
   }
+
+  /** the log knows its compaction point */
+  async compactedRevision(): Promise<number> {
+    return this.storage.compactRevision;
+  }
 }

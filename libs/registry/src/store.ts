@@ -7,7 +7,7 @@ import { FieldError, fieldErrors } from '../../apimachinery/src/field-errors';
 import { errors, StatusError, successStatus } from '../../apimachinery/src/status';
 import { deepCopy, GroupResource, KObject } from '../../apimachinery/src/types';
 import { validateObjectMeta, validateObjectMetaUpdate } from '../../apimachinery/src/validation';
-import { isStorageError, ListResult, Storage, StorageEvent } from '../../storage/src/interface';
+import { isStorageError, ListResult, Storage, StorageEvent, WatchOptions, WatchSelector } from '../../storage/src/interface';
 import { listPrefix, objectKey } from './keys';
 import { generateName, jsonEqual, newUid, nowTimestamp, specPart } from './object-meta';
 import { AllocationTransaction, apiVersionOf, listKindOf, ResourceDefinition } from './resource';
@@ -34,6 +34,8 @@ export interface DeleteParams extends WriteOptions {
 export interface WatchParams {
   resourceVersion?: string;
   predicate?: (obj: KObject) => boolean;
+  /** the selection `predicate` applies, as a hint storage may pre-filter with (see WatchOptions.selector) */
+  selector?: WatchSelector;
   sendInitialEvents?: boolean;
   progressNotify?: boolean;
 }
@@ -537,7 +539,9 @@ class StoreWatch implements ApiWatch {
       from = listRv;
     }
     if (this.stopped) return;
-    const w = this.storage.watch(this.prefix, { resourceVersion: from, recursive: true, progressNotify: this.p.progressNotify });
+    const opts: WatchOptions = { resourceVersion: from, recursive: true, progressNotify: this.p.progressNotify };
+    if (this.p.selector) opts.selector = this.p.selector;
+    const w = this.storage.watch(this.prefix, opts);
     this.inner = w;
     if (this.stopped) {
       w.stop();

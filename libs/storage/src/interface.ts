@@ -116,6 +116,21 @@ export interface WatchOptions {
   recursive?: boolean;
   /** emit BOOKMARK events with the current revision when the backend reports progress */
   progressNotify?: boolean;
+  /**
+   * A hint: the selection the caller filters the events by. A backend may pre-filter with it
+   * (the watch-cache service does, with upstream's transitions: MODIFIED becomes ADDED / DELETED
+   * when an object enters / leaves the selection) or ignore it; the caller still applies its own
+   * predicate. Only selectors that mean the same on every version of a resource belong here.
+   */
+  selector?: WatchSelector;
+}
+
+export interface WatchSelector {
+  labelSelector?: string;
+  /** only on metadata.name / metadata.namespace */
+  fieldSelector?: string;
+  /** objects of this namespace only */
+  namespace?: string;
 }
 
 /** An event stream. Iterate it; call stop() to end it (iteration then finishes). */

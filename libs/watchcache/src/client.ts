@@ -190,6 +190,11 @@ export interface RemoteSourceOptions {
   freshTimeoutMs?: number;
   /** pause before reconnecting a stream (default 50 ms, doubling to 1 s across consecutive failures) */
   reconnectDelayMs?: number;
+  /**
+   * the storage's compaction point for a watch of `prefix` after `afterRev` (see
+   * CacheSource.compactedRevision); the replica asks its own etcd client
+   */
+  compactedRevision?: (prefix: string, afterRev: number) => Promise<number>;
 }
 
 /**
@@ -225,6 +230,11 @@ export class RemoteSource implements CacheSource {
     const res = await this.pool.waitFreshAt(i, { prefix: this.prefix, timeoutMs: timeout }, timeout + 1000);
     if (!res.fresh) throw new Error(`watch cache of ${this.prefix} is not fresh`);
     return res.revision;
+  }
+
+  compactedRevision(afterRev: number): Promise<number> {
+    const fn = this.opts.compactedRevision;
+    return fn ? fn(this.prefix, afterRev) : Promise.resolve(0);
   }
 
   /** re-triggers the bookmark (a full stream buffer drops one); never advances by itself */

@@ -41,6 +41,8 @@ export interface Selector {
   labelSelector?: string;
   fieldSelector?: string;
   namespace?: string;
+  /** field label -> dotted object path it reads */
+  fieldPaths?: Record<string, string>;
 }
 
 export interface WatchRequest {

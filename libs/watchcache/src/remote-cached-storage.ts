@@ -8,8 +8,10 @@
  * When no watch-cache server answers, reads go to etcd directly (degraded) and `readyCheck`
  * fails, so /readyz shows `[-]watch-cache failed`.
  */
-import { CachedStorage, CachedStorageOptions } from '../../cacher/src/cached-storage';
+import { CachedStorage, CachedStorageOptions, firstSegmentPrefix } from '../../cacher/src/cached-storage';
 import { CacherStats } from '../../cacher/src/cacher';
+import { etcdCompactedRevision } from '../../cacher/src/etcd-source';
+import { isEtcdStorage } from '../../storage/src/etcd/load';
 import { KObject } from '../../apimachinery/src/types';
 import {
   CreateOptions,
@@ -24,6 +26,7 @@ import {
   WatchOptions,
 } from '../../storage/src/interface';
 import { RemoteSource, RemoteSourceOptions, WatchCachePool } from './client';
+import { selectorWatch } from './selector-watch';
 
 export interface RemoteCachedStorageOptions extends Omit<CachedStorageOptions, 'sourceFor'>, RemoteSourceOptions {
   /** host:port of the watch-cache servers, in failover order */
@@ -31,19 +34,34 @@ export interface RemoteCachedStorageOptions extends Omit<CachedStorageOptions, '
   /** health ping interval (default 1 s) */
   pingIntervalMs?: number;
   onAvailabilityChange?: (available: boolean) => void;
+  /**
+   * watches from a revision carrying a label or field selector (WatchOptions.selector) get their
+   * own gRPC stream filtered by the service, instead of the local cache's fan-out (default true)
+   */
+  selectorWatchesOnService?: boolean;
 }
 
 export class RemoteCachedStorage implements Storage {
   readonly pool: WatchCachePool;
   private readonly cached: CachedStorage;
+  private readonly selectorOnService: boolean;
+  private readonly reconnectDelayMs: number | undefined;
 
   constructor(
     /** etcd (any Storage over the same data): writes and the reads upstream sends to etcd */
     readonly backend: Storage,
     opts: RemoteCachedStorageOptions,
   ) {
+    this.selectorOnService = opts.selectorWatchesOnService !== false;
+    this.reconnectDelayMs = opts.reconnectDelayMs;
     this.pool = new WatchCachePool({ servers: opts.servers, pingIntervalMs: opts.pingIntervalMs, onAvailabilityChange: opts.onAvailabilityChange });
     const sourceOpts: RemoteSourceOptions = { freshTimeoutMs: opts.freshTimeoutMs, reconnectDelayMs: opts.reconnectDelayMs };
+    if (opts.compactedRevision) sourceOpts.compactedRevision = opts.compactedRevision;
+    else if (isEtcdStorage(backend)) {
+      // compactions are learned from etcd itself: watches from compacted revisions end with 410
+      // even while the local window still holds the events
+      sourceOpts.compactedRevision = (prefix, afterRev) => etcdCompactedRevision(backend, afterRev, Buffer.from(backend.pathPrefix + prefix.slice(1)));
+    }
     this.cached = new CachedStorage(backend, { ...opts, sourceFor: (prefix) => new RemoteSource(this.pool, prefix, sourceOpts) });
   }
 
@@ -106,6 +124,27 @@ export class RemoteCachedStorage implements Storage {
     return this.reader.list(prefix, opts);
   }
   watch(key: string, opts?: WatchOptions): Watcher {
+    const sel = opts?.selector;
+    const rv = opts?.resourceVersion ?? '';
+    if (
+      this.selectorOnService &&
+      sel &&
+      (sel.labelSelector || sel.fieldSelector) &&
+      /^[0-9]+$/.test(rv) &&
+      Number(rv) > 0 &&
+      this.pool.available &&
+      firstSegmentPrefix(key.startsWith('/') ? key : `/${key}`) !== undefined
+    ) {
+      // the service filters: only the selection's events cross the wire (the caller filters too)
+      return selectorWatch(this.pool, {
+        key,
+        recursive: opts?.recursive !== false,
+        resourceVersion: rv,
+        selector: sel,
+        progressNotify: opts?.progressNotify === true,
+        reconnectDelayMs: this.reconnectDelayMs,
+      });
+    }
     return this.reader.watch(key, opts);
   }
 

@@ -24,6 +24,7 @@ import {
   ListResponse,
   RevisionRequest,
   RevisionResponse,
+  Selector,
   STORAGE_ERROR_METADATA,
   storageErrorToJSON,
   WatchEvent,
@@ -31,6 +32,7 @@ import {
   WatchRequest,
   WireStatus,
 } from './proto';
+import { compileSelector } from './selector';
 
 export interface WatchCacheServiceOptions extends CacherOptions {
   /** how long a graceful shutdown waits for streams to end before forcing (default 5 s) */
@@ -75,7 +77,7 @@ interface Entry {
   cacher: Cacher;
   keys: WeakMap<KObject, string>;
   /** encoded events by object (an object belongs to one change; the type tells synthetic ADDED apart) */
-  encoded: WeakMap<KObject, { type: string; bytes: Buffer }>;
+  encoded: WeakMap<KObject, Partial<Record<string, Buffer>>>;
   /** progress-notify streams of this prefix, bookmarked after a successful WaitFresh */
   streams: Set<CacheWatcher>;
   /** open Watch streams of this prefix */
@@ -101,6 +103,9 @@ function grpcError(code: grpc.status, message: string, metadata?: grpc.Metadata)
 }
 
 function toServiceError(e: unknown): grpc.ServiceError {
+  if (e instanceof Error && typeof (e as grpc.ServiceError).code === 'number' && (e as grpc.ServiceError).metadata instanceof grpc.Metadata) {
+    return e as grpc.ServiceError; // already a gRPC status (INVALID_ARGUMENT, UNAVAILABLE, ...)
+  }
   if (isStorageError(e)) {
     const md = new grpc.Metadata();
     md.set(STORAGE_ERROR_METADATA, JSON.stringify(storageErrorToJSON(e)));
@@ -108,6 +113,15 @@ function toServiceError(e: unknown): grpc.ServiceError {
     return grpcError(code, e.message, md);
   }
   return grpcError(grpc.status.INTERNAL, e instanceof Error ? e.message : String(e));
+}
+
+/** the request's Selector as a predicate (undefined: everything); a malformed one is INVALID_ARGUMENT */
+function selectorPredicate(sel: Selector | undefined): ((o: KObject) => boolean) | undefined {
+  try {
+    return compileSelector(sel);
+  } catch (e) {
+    throw grpcError(grpc.status.INVALID_ARGUMENT, `invalid selector: ${e instanceof Error ? e.message : String(e)}`);
+  }
 }
 
 export class WatchCacheService {
@@ -201,6 +215,7 @@ export class WatchCacheService {
   private async list(req: ListRequest): Promise<ListResponse> {
     const recursive = req.recursive !== false;
     const { entry, key } = this.route(req.key, recursive);
+    const predicate = selectorPredicate(req.selector);
     const c = entry.cacher;
     if (req.cacheOnly && !(await c.whenReady())) throw grpcError(grpc.status.UNAVAILABLE, `cache of ${entry.prefix} is not ready`);
     const res = await c.list({
@@ -210,6 +225,7 @@ export class WatchCacheService {
       resourceVersionMatch: req.cacheOnly ? '' : ((req.resourceVersionMatch ?? '') as '' | 'NotOlderThan' | 'Exact'),
       limit: req.cacheOnly ? 0 : Number(req.limit ?? 0),
       continue: req.cacheOnly ? undefined : req.continue || undefined,
+      predicate,
     });
     const out: ListResponse = {
       items: res.items.map((o) => ({ key: entry.keyOf(o), object: encodeObject(o) })),
@@ -275,6 +291,13 @@ export class WatchCacheService {
       return;
     }
     const { entry, key } = route;
+    let predicate;
+    try {
+      predicate = selectorPredicate(req.selector);
+    } catch (e) {
+      call.emit('error', e);
+      return;
+    }
     const c = entry.cacher;
     let rv = req.resourceVersion ?? '';
     const n = /^[0-9]+$/.test(rv) ? Number(rv) : 0;
@@ -289,7 +312,7 @@ export class WatchCacheService {
       call.end();
       return;
     }
-    const watcher = c.watch({ prefix: key, recursive, resourceVersion: rv, progressNotify: req.progressNotify === true });
+    const watcher = c.watch({ prefix: key, recursive, resourceVersion: rv, progressNotify: req.progressNotify === true, predicate });
     call.sendMetadata(new grpc.Metadata()); // tells the client the stream is established
     const rec = { watcher, call };
     this.streams.add(rec);
@@ -353,8 +376,9 @@ export class WatchCacheService {
         : { code: 500, reason: 'InternalError', message: e?.message ?? 'watch error' };
       return { type: 'ERROR', key: '', revision: 0, error: status };
     }
-    const hit = entry.encoded.get(ev.object);
-    if (hit && hit.type === ev.type) return hit.bytes;
+    let hits = entry.encoded.get(ev.object);
+    const hit = hits?.[ev.type];
+    if (hit) return hit;
     const msg: WatchEvent = {
       type: ev.type,
       key: entry.keyOf(ev.object),
@@ -364,7 +388,8 @@ export class WatchCacheService {
     if (ev.prevObject) msg.prevObject = encodeObject(ev.prevObject);
     const bytes = encodeWatchEvent(msg);
     this.counters.encodedEvents++;
-    entry.encoded.set(ev.object, { type: ev.type, bytes });
+    if (!hits) entry.encoded.set(ev.object, (hits = {}));
+    hits[ev.type] = bytes;
     return bytes;
   }
 

@@ -5,6 +5,8 @@ import { KObject } from '../../apimachinery/src/types';
 import { EtcdStorage } from '../../storage/src/etcd/etcd-storage';
 import { StorageEvent, Watcher } from '../../storage/src/interface';
 import { runStorageSuite } from '../../storage/src/testing/storage-suite';
+import { WatchCachePool } from './client';
+import { WatchEvent } from './proto';
 import { RemoteCachedStorage } from './remote-cached-storage';
 import { WatchCacheService } from './server';
 
@@ -224,7 +226,7 @@ describe('watch-cache service', () => {
     }
   });
 
-  it('keeps etcd watch streams constant for 1 vs 3 replicas and 10 vs 200 client watchers', async () => {
+  it('keeps etcd watch streams constant for 1 vs 3 replicas and 10 vs 1,000 client watchers', async () => {
     const e = await startEtcd(); // its own etcd: the gauges count only this test's watches
     const svc = await startService(e);
     const writer = new EtcdStorage({ endpoints: [e.endpoint], prefix: '/registry' });
@@ -240,7 +242,7 @@ describe('watch-cache service', () => {
       await watchers(replicas[0], 10);
       const base = await etcdWatchGauges(e);
       replicas.push(await replica(e, [svc.addr]), await replica(e, [svc.addr]));
-      for (const r of replicas) await watchers(r, 200);
+      for (const r of replicas) await watchers(r, 330);
       const s0 = svc.service.stats();
       await writer.guaranteedUpdate('/fanout/default/x', (cur) => ({ ...(cur as KObject), data: { v: '2' } }));
       await Promise.all(drains.map((d) => d.waitFor(2)));
@@ -250,7 +252,7 @@ describe('watch-cache service', () => {
       expect(s1.sentEvents - s0.sentEvents).toBe(3);
       expect(s1.encodedEvents - s0.encodedEvents).toBe(1);
       const after = await etcdWatchGauges(e);
-      expect(drains.length).toBe(10 + 600);
+      expect(drains.length).toBe(10 + 990);
       expect(after).toEqual(base);
       expect(base.watchers).toBeLessThanOrEqual(2);
     } finally {
@@ -259,6 +261,110 @@ describe('watch-cache service', () => {
       await writer.close();
       await svc.service.shutdown(500);
       await e.stop();
+    }
+  });
+
+  it('filters Watch and List by the Selector (labels, client-sent field paths, namespace) with ADDED/DELETED transitions', async () => {
+    const e = await sharedEtcd();
+    const svc = await startService(e);
+    const pool = new WatchCachePool({ servers: [svc.addr], pingIntervalMs: 200 });
+    const writer = new EtcdStorage({ endpoints: [e.endpoint], prefix: '/registry' });
+    const p = '/selected/';
+    const obj = (name: string, ns: string, team: string, k: string): KObject => ({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name, namespace: ns, labels: { team } },
+      data: { k },
+    });
+    const set = (key: string, team: string, k: string) =>
+      writer.guaranteedUpdate(key, (cur) => {
+        const o = cur as KObject;
+        return { ...o, metadata: { ...o.metadata, labels: { team } }, data: { k } };
+      });
+    const sel = { labelSelector: 'team=x', fieldSelector: 'data.k=1', namespace: 'ns1', fieldPaths: { 'data.k': 'data.k' } };
+    let stream: ReturnType<WatchCachePool['watchAt']> | undefined;
+    try {
+      await writer.create(`${p}ns1/a`, obj('a', 'ns1', 'x', '1'));
+      await writer.create(`${p}ns1/b`, obj('b', 'ns1', 'y', '1'));
+      await writer.create(`${p}ns2/c`, obj('c', 'ns2', 'x', '1'));
+      const listed = await pool.list({ key: p, recursive: true, resourceVersion: '0', selector: sel });
+      const nameOf = (b: Buffer | undefined) => (JSON.parse(String(b)) as KObject).metadata.name;
+      expect(listed.items.map((i) => nameOf(i.object))).toEqual(['a']);
+      const got: string[] = [];
+      stream = pool.watchAt(0, { key: p, recursive: true, resourceVersion: '0', selector: sel });
+      stream.on('data', (ev: WatchEvent) => {
+        if (ev.type !== 'BOOKMARK') got.push(`${ev.type} ${nameOf(ev.object)}`);
+      });
+      stream.on('error', () => undefined);
+      const waitGot = async (n: number) => {
+        const deadline = Date.now() + 10_000;
+        while (got.length < n && Date.now() < deadline) await sleep(10);
+      };
+      await waitGot(1);
+      await set(`${p}ns1/b`, 'x', '1'); // b enters the selection: ADDED
+      await set(`${p}ns1/a`, 'x', '2'); // a leaves it by its field: DELETED
+      await set(`${p}ns1/a`, 'z', '3'); // a changes outside it: nothing
+      await set(`${p}ns2/c`, 'x', '2'); // another namespace: nothing
+      await set(`${p}ns1/b`, 'x', '1'); // b unchanged-in (a write with the same content is a no-op)
+      await writer.guaranteedUpdate(`${p}ns1/b`, (cur) => ({ ...(cur as KObject), data: { k: '1', more: 'y' } })); // MODIFIED b
+      await writer.delete(`${p}ns1/b`); // DELETED b
+      await waitGot(5);
+      await sleep(200);
+      expect(got).toEqual(['ADDED a', 'ADDED b', 'DELETED a', 'MODIFIED b', 'DELETED b']);
+      // a malformed selector is refused
+      await expect(pool.list({ key: p, recursive: true, resourceVersion: '0', selector: { fieldSelector: 'data.nope=1' } })).rejects.toMatchObject({
+        code: 3, // INVALID_ARGUMENT
+      });
+    } finally {
+      stream?.cancel();
+      pool.close();
+      await writer.close();
+      await svc.service.shutdown(500);
+    }
+  });
+
+  it('a replica watch with a selector gets its own stream filtered by the service, resumed across a failover', async () => {
+    const e = await sharedEtcd();
+    const a = await startService(e);
+    const b = await startService(e);
+    const r = await replica(e, [a.addr, b.addr]);
+    const writer = new EtcdStorage({ endpoints: [e.endpoint], prefix: '/registry' });
+    const p = '/selrep/';
+    const obj = (name: string, team: string): KObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'ns', labels: { team } }, data: {} });
+    const relabel = (name: string, team: string) =>
+      writer.guaranteedUpdate(`${p}ns/${name}`, (cur) => {
+        const o = cur as KObject;
+        return { ...o, metadata: { ...o.metadata, labels: { team } } };
+      });
+    try {
+      await writer.create(`${p}ns/a`, obj('a', 'x'));
+      const listed = await r.list(`${p}ns/`, { resourceVersion: '' }); // the local cache's stream
+      const d = new Drain(r.watch(`${p}ns/`, { resourceVersion: listed.resourceVersion, selector: { labelSelector: 'team=x', namespace: 'ns' } }));
+      const deadline = Date.now() + 5000;
+      while (a.service.stats().streams < 2 && Date.now() < deadline) await sleep(20);
+      expect(a.service.stats().streams).toBe(2);
+      await writer.create(`${p}ns/b`, obj('b', 'y')); // not selected
+      await relabel('b', 'x'); // enters: ADDED
+      await relabel('a', 'y'); // leaves: DELETED with the previous state
+      await d.waitFor(2);
+      await a.service.kill(); // both streams fail over to b, from their last revisions
+      await relabel('a', 'x'); // enters again: ADDED
+      await writer.create(`${p}ns/c`, obj('c', 'y'));
+      await writer.delete(`${p}ns/b`); // DELETED
+      await d.waitFor(4);
+      await sleep(300);
+      expect(d.changes.map((ev) => `${ev.type} ${ev.object.metadata.name}`)).toEqual(['ADDED b', 'DELETED a', 'ADDED a', 'DELETED b']);
+      const del = d.changes[1];
+      expect(del.prevObject?.metadata.labels).toEqual({ team: 'x' });
+      const revs = d.changes.map((ev) => Number(ev.object.metadata.resourceVersion));
+      for (let i = 1; i < revs.length; i++) expect(revs[i]).toBeGreaterThan(revs[i - 1]);
+      expect(d.done).toBe(false);
+      expect(b.service.stats().streams).toBe(2);
+      d.w.stop();
+    } finally {
+      await r.close();
+      await writer.close();
+      await b.service.shutdown(500);
     }
   });
 

@@ -2,7 +2,7 @@
 import { assertValidListOptions, parseResourceVersion } from '../../../../libs/apimachinery/src/meta';
 import { errors } from '../../../../libs/apimachinery/src/status';
 import { KObject } from '../../../../libs/apimachinery/src/types';
-import { compileSelectors } from './selectors';
+import { compileSelectors, storageSelectorHint } from './selectors';
 import { ListParams, WatchParams } from '../../../../libs/registry/src/store';
 import { ResourceDefinition } from '../../../../libs/registry/src/resource';
 
@@ -40,8 +40,10 @@ export function parseListParams(q: URLSearchParams, def: ResourceDefinition, nam
   // reason-less 500 here (its storage.InvalidError is not mapped); we answer the etcd store's 400
   // everywhere: a malformed request is the client's error.
   parseResourceVersion(resourceVersion, 'resourceVersion', { source: 'etcd' });
+  const selector = predicate || namespace ? storageSelectorHint(q.get('labelSelector') ?? '', q.get('fieldSelector') ?? '', namespace) : undefined;
   return {
     predicate,
+    ...(selector ? { selector } : {}),
     resourceVersion,
     resourceVersionMatch: (match || undefined) as ListParams['resourceVersionMatch'],
     limit: limit && limit > 0 ? limit : undefined,

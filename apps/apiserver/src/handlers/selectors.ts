@@ -1,6 +1,14 @@
 /** labelSelector and fieldSelector query parameters compiled into one predicate over served objects. */
 import { objectMetaFields } from '../../../../libs/apimachinery/src/meta';
-import { defaultFieldLabelConversion, fieldLabelConversion, parseFieldSelector, parseLabelSelector, transformFieldSelector } from '../../../../libs/apimachinery/src/selectors';
+import {
+  defaultFieldLabelConversion,
+  fieldLabelConversion,
+  parseFieldRequirements,
+  parseFieldSelector,
+  parseLabelSelector,
+  transformFieldSelector,
+} from '../../../../libs/apimachinery/src/selectors';
+import { WatchSelector } from '../../../../libs/storage/src/interface';
 import { KObject } from '../../../../libs/apimachinery/src/types';
 import { ResourceDefinition } from '../../../../libs/registry/src/resource';
 
@@ -19,6 +27,28 @@ function supportedFields(def: ResourceDefinition): string[] {
 export function fieldsOf(def: ResourceDefinition, obj: KObject): Record<string, string> {
   const fields = objectMetaFields(obj, def.namespaced) as Record<string, string>;
   return def.selectableFields ? { ...fields, ...def.selectableFields(obj) } : fields;
+}
+
+/**
+ * The storage watch hint for a (valid) selection: the label selector and namespace as given; the
+ * field selector only when it reads metadata.name / metadata.namespace alone (other field labels
+ * are computed per resource and version, so the watch-cache service could not evaluate them
+ * exactly; the API server filters those itself). Undefined when nothing is selected.
+ */
+export function storageSelectorHint(labelSelector: string, fieldSelector: string, namespace: string): WatchSelector | undefined {
+  const out: WatchSelector = {};
+  if (labelSelector.trim()) out.labelSelector = labelSelector;
+  if (namespace) out.namespace = namespace;
+  if (fieldSelector.trim()) {
+    let metaOnly = false;
+    try {
+      metaOnly = parseFieldRequirements(fieldSelector).every((r) => r.field === 'metadata.name' || r.field === 'metadata.namespace');
+    } catch {
+      metaOnly = false;
+    }
+    if (metaOnly) out.fieldSelector = fieldSelector;
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
 }
 
 export function compileSelectors(labelSelector: string, fieldSelector: string, def: ResourceDefinition, namespace: string): ((o: KObject) => boolean) | undefined {
