@@ -4,7 +4,7 @@
  */
 import { aggregateMessage } from '../field-errors';
 import { compareGoStrings, goQuote, goStringSlice, sortedGoStrings } from './go-text';
-import { isQualifiedName, isValidLabelValue } from './label-validation';
+import { isQualifiedName, isValidLabelValue } from '../validation/qualified-name';
 
 /** selection.Operator values. */
 export type SelectionOperator = '!' | '=' | '==' | 'in' | '!=' | 'notin' | 'exists' | 'gt' | 'lt';
