@@ -8,15 +8,11 @@ import { KObject } from '../../apimachinery/src/types';
 import { isEtcdStorage } from '../../storage/src/etcd/load';
 import { SqliteStorage } from '../../storage/src/sqlite/sqlite-storage';
 import {
-  CreateOptions,
-  DeleteOptions,
   GetOptions,
   ListOptions,
   ListResult,
   Storage,
   StorageEvent,
-  TryUpdate,
-  UpdateOptions,
   Watcher,
   WatchOptions,
 } from '../../storage/src/interface';
@@ -24,6 +20,7 @@ import { Cacher, CacherOptions, CacherStats } from './cacher';
 import { EtcdSource } from './etcd-source';
 import { CacheSource, StorageSource } from './source';
 import { SqliteSource } from './sqlite-source';
+import { BackendWrites } from '../../storage/src/backend-writes';
 
 export interface CachedStorageOptions extends CacherOptions {
   /**
@@ -55,37 +52,18 @@ function clone<T>(o: T): T {
   return JSON.parse(JSON.stringify(o)) as T;
 }
 
-export class CachedStorage implements Storage {
+export class CachedStorage extends BackendWrites implements Storage {
   private readonly cachers = new Map<string, Cacher>();
   private readonly prefixOf: (key: string) => string | undefined;
   private readonly copy: boolean;
 
   constructor(
-    readonly backend: Storage,
+    backend: Storage,
     private readonly opts: CachedStorageOptions = {},
   ) {
+    super(backend);
     this.prefixOf = opts.resourcePrefixOf ?? firstSegmentPrefix;
     this.copy = opts.cloneObjects !== false;
-  }
-
-  // ---- writes: the backend ----
-  create(key: string, obj: KObject, opts?: CreateOptions): Promise<KObject> {
-    return this.backend.create(key, obj, opts);
-  }
-  guaranteedUpdate(key: string, tryUpdate: TryUpdate, opts?: UpdateOptions): Promise<KObject> {
-    return this.backend.guaranteedUpdate(key, tryUpdate, opts);
-  }
-  delete(key: string, opts?: DeleteOptions): Promise<KObject> {
-    return this.backend.delete(key, opts);
-  }
-  count(prefix: string): Promise<number> {
-    return this.backend.count(prefix);
-  }
-  currentRevision(): Promise<number> {
-    return this.backend.currentRevision();
-  }
-  compact(revision: number): Promise<void> {
-    return this.backend.compact(revision);
   }
 
   /** The cacher for a resource prefix (created on first use). */

@@ -14,19 +14,16 @@ import { etcdCompactedRevision } from '../../cacher/src/etcd-source';
 import { isEtcdStorage } from '../../storage/src/etcd/load';
 import { KObject } from '../../apimachinery/src/types';
 import {
-  CreateOptions,
-  DeleteOptions,
   GetOptions,
   ListOptions,
   ListResult,
   Storage,
-  TryUpdate,
-  UpdateOptions,
   Watcher,
   WatchOptions,
 } from '../../storage/src/interface';
 import { RemoteSource, RemoteSourceOptions, WatchCachePool } from './client';
 import { selectorWatch } from './selector-watch';
+import { BackendWrites } from '../../storage/src/backend-writes';
 
 export interface RemoteCachedStorageOptions extends Omit<CachedStorageOptions, 'sourceFor'>, RemoteSourceOptions {
   /** host:port of the watch-cache servers, in failover order */
@@ -41,7 +38,7 @@ export interface RemoteCachedStorageOptions extends Omit<CachedStorageOptions, '
   selectorWatchesOnService?: boolean;
 }
 
-export class RemoteCachedStorage implements Storage {
+export class RemoteCachedStorage extends BackendWrites implements Storage {
   readonly pool: WatchCachePool;
   private readonly cached: CachedStorage;
   private readonly selectorOnService: boolean;
@@ -49,9 +46,10 @@ export class RemoteCachedStorage implements Storage {
 
   constructor(
     /** etcd (any Storage over the same data): writes and the reads upstream sends to etcd */
-    readonly backend: Storage,
+    backend: Storage,
     opts: RemoteCachedStorageOptions,
   ) {
+    super(backend);
     this.selectorOnService = opts.selectorWatchesOnService !== false;
     this.reconnectDelayMs = opts.reconnectDelayMs;
     this.pool = new WatchCachePool({ servers: opts.servers, pingIntervalMs: opts.pingIntervalMs, onAvailabilityChange: opts.onAvailabilityChange });
@@ -96,25 +94,6 @@ export class RemoteCachedStorage implements Storage {
 
   private get reader(): Storage {
     return this.pool.available ? this.cached : this.backend;
-  }
-
-  create(key: string, obj: KObject, opts?: CreateOptions): Promise<KObject> {
-    return this.backend.create(key, obj, opts);
-  }
-  guaranteedUpdate(key: string, tryUpdate: TryUpdate, opts?: UpdateOptions): Promise<KObject> {
-    return this.backend.guaranteedUpdate(key, tryUpdate, opts);
-  }
-  delete(key: string, opts?: DeleteOptions): Promise<KObject> {
-    return this.backend.delete(key, opts);
-  }
-  count(prefix: string): Promise<number> {
-    return this.backend.count(prefix);
-  }
-  currentRevision(): Promise<number> {
-    return this.backend.currentRevision();
-  }
-  compact(revision: number): Promise<void> {
-    return this.backend.compact(revision);
   }
 
   get(key: string, opts?: GetOptions): Promise<KObject> {
