@@ -7,21 +7,21 @@
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { get as httpGet } from 'node:http';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiserverInstance, KUBECTL_DIR, KUBERNEST_BIN, kubectl, startApiserver } from '../harness/apiserver';
+import { ApiserverInstance, KUBECTL_DIR, kubectl, startApiserver } from '../harness/apiserver';
 import { KonnectivityAgentInstance, KonnectivityServerInstance, startKonnectivityAgent, startKonnectivityServer, waitFor } from '../harness/konnectivity';
 import { freePort } from '../harness/ports';
+import { KubeletSimInstance, startKubeletSim, writeTunnelEgressConfig } from '../harness/kubelet-sim';
 
 let server: KonnectivityServerInstance;
 let agent: KonnectivityAgentInstance;
 let api: ApiserverInstance;
-let sim: ChildProcess;
-let simOut = '';
+let sim: KubeletSimInstance;
 let dir: string;
 
 function kubectlBg(version: string, args: string[], timeoutMs = 60_000): { child: ChildProcess; out: () => string; done: Promise<number | null> } {
@@ -103,47 +103,16 @@ beforeAll(async () => {
   server = await startKonnectivityServer(['--server-id=s1']);
   agent = await startKonnectivityAgent('127.0.0.1', server.agentPort, ['--agent-id=node-agent', '--agent-identifiers=ipv4=127.0.0.1', '--allow=127.0.0.1:*']);
   await waitFor(async () => (await server.get('/readyz')).status === 200, 15_000, 'an agent to connect');
-  const egress = join(dir, 'egress.yaml');
-  writeFileSync(
-    egress,
-    [
-      'apiVersion: apiserver.k8s.io/v1beta1',
-      'kind: EgressSelectorConfiguration',
-      'egressSelections:',
-      '- name: cluster',
-      '  connection:',
-      '    proxyProtocol: GRPC',
-      '    transport:',
-      '      tcp:',
-      `        url: http://127.0.0.1:${server.serverPort}`,
-      '- name: controlplane',
-      '  connection:',
-      '    proxyProtocol: Direct',
-      '',
-    ].join('\n'),
-  );
+  const egress = writeTunnelEgressConfig(dir, server.serverPort);
   api = await startApiserver({ extraArgs: [`--egress-selector-config-file=${egress}`] });
-  sim = spawn(process.execPath, [KUBERNEST_BIN, 'kubelet-sim', `--kubeconfig=${api.kubeconfig}`, '--nodes=1', '--base-port=0', `--sandbox-dir=${dir}`], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  sim.stdout?.on('data', (d) => (simOut = (simOut + d).slice(-20000)));
-  sim.stderr?.on('data', (d) => (simOut = (simOut + d).slice(-20000)));
-  process.once('exit', () => sim.kill('SIGKILL'));
-  await waitFor(() => /running 1 node/.test(simOut) || sim.exitCode !== null, 30_000, 'kubelet-sim start');
-  if (sim.exitCode !== null) throw new Error(`kubelet-sim exited:\n${simOut}`);
+  sim = await startKubeletSim(api.kubeconfig, { nodes: 1, sandboxDir: dir });
   const run = await kubectl('1.32', api.kubeconfig, ['run', 'p', '--image=nginx', '--port=80', `--overrides={"spec":{"nodeName":"sim-0"}}`]);
   expect(run.stderr).toBe('');
   await waitFor(async () => /\bRunning\b/.test((await kubectl('1.32', api.kubeconfig, ['get', 'pod', 'p'])).stdout), 15_000, 'pod p Running');
 }, 120_000);
 
 afterAll(async () => {
-  if (sim && sim.exitCode === null) {
-    sim.kill('SIGTERM');
-    await new Promise<void>((r) => {
-      const t = setTimeout(() => (sim.kill('SIGKILL'), r()), 5000);
-      sim.once('exit', () => (clearTimeout(t), r()));
-    });
-  }
+  await sim?.stop();
   await api?.stop();
   await agent?.stop();
   await server?.stop();

@@ -16,12 +16,12 @@ import { parse as parseYaml } from 'yaml';
 import { ApiserverInstance, KUBECTL_DIR, KUBERNEST_BIN, kubectl, startApiserver } from '../harness/apiserver';
 import { KonnectivityAgentInstance, KonnectivityServerInstance, startKonnectivityAgent, startKonnectivityServer, waitFor } from '../harness/konnectivity';
 import { freePort } from '../harness/ports';
+import { KubeletSimInstance, startKubeletSim, writeTunnelEgressConfig } from '../harness/kubelet-sim';
 
 let server: KonnectivityServerInstance;
 let agent: KonnectivityAgentInstance;
 let api: ApiserverInstance;
-let sim: ChildProcess;
-let simOut = '';
+let sim: KubeletSimInstance;
 let dir: string;
 const K = '1.32';
 
@@ -58,47 +58,16 @@ beforeAll(async () => {
   server = await startKonnectivityServer(['--server-id=s1']);
   agent = await startKonnectivityAgent('127.0.0.1', server.agentPort, ['--agent-id=node-agent', '--agent-identifiers=ipv4=127.0.0.1', '--allow=127.0.0.1:*']);
   await waitFor(async () => (await server.get('/readyz')).status === 200, 15_000, 'an agent to connect');
-  const egress = join(dir, 'egress.yaml');
-  writeFileSync(
-    egress,
-    [
-      'apiVersion: apiserver.k8s.io/v1beta1',
-      'kind: EgressSelectorConfiguration',
-      'egressSelections:',
-      '- name: cluster',
-      '  connection:',
-      '    proxyProtocol: GRPC',
-      '    transport:',
-      '      tcp:',
-      `        url: http://127.0.0.1:${server.serverPort}`,
-      '- name: controlplane',
-      '  connection:',
-      '    proxyProtocol: Direct',
-      '',
-    ].join('\n'),
-  );
+  const egress = writeTunnelEgressConfig(dir, server.serverPort);
   api = await startApiserver({ extraArgs: [`--egress-selector-config-file=${egress}`] });
-  sim = spawn(process.execPath, [KUBERNEST_BIN, 'kubelet-sim', `--kubeconfig=${api.kubeconfig}`, '--nodes=2', '--base-port=0', `--sandbox-dir=${dir}`], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  sim.stdout?.on('data', (d) => (simOut = (simOut + d).slice(-20000)));
-  sim.stderr?.on('data', (d) => (simOut = (simOut + d).slice(-20000)));
-  process.once('exit', () => sim.kill('SIGKILL'));
-  await waitFor(() => /running 2 node/.test(simOut) || sim.exitCode !== null, 30_000, 'kubelet-sim start');
-  if (sim.exitCode !== null) throw new Error(`kubelet-sim exited:\n${simOut}`);
+  sim = await startKubeletSim(api.kubeconfig, { nodes: 2, sandboxDir: dir });
   const run = await kubectl(K, api.kubeconfig, ['run', 'p', '--image=nginx', '--port=80', `--overrides={"spec":{"nodeName":"sim-0"}}`]);
   expect(run.stderr).toBe('');
   await waitFor(async () => /\bRunning\b/.test((await kubectl(K, api.kubeconfig, ['get', 'pod', 'p'])).stdout), 15_000, 'pod p Running');
 }, 120_000);
 
 afterAll(async () => {
-  if (sim && sim.exitCode === null) {
-    sim.kill('SIGTERM');
-    await new Promise<void>((r) => {
-      const t = setTimeout(() => (sim.kill('SIGKILL'), r()), 5000);
-      sim.once('exit', () => (clearTimeout(t), r()));
-    });
-  }
+  await sim?.stop();
   await api?.stop();
   await agent?.stop();
   await server?.stop();
