@@ -2,7 +2,7 @@
  * Nest wiring for the API front end: configuration, storage, registry and the HTTP server's
  * lifecycle. Usable as its own app (bin/kubernest apiserver) or inside the embedded server.
  */
-import { DynamicModule, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { BeforeApplicationShutdown, DynamicModule, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
@@ -15,6 +15,7 @@ import { startPeriodicCompactor } from '../../../libs/storage/src/periodic-compa
 import { RemoteCachedStorage } from '../../../libs/watchcache/src/remote-cached-storage';
 import { EndpointReconcilerLifecycle } from '../../bootstrap-controller/src/endpoint-reconciler';
 import { ApiServer } from './apiserver';
+import { runGracefulShutdown } from './lifecycle/graceful-shutdown';
 import type { HealthCheck } from './handlers/health';
 import { EXTRA_READY_CHECKS } from './ready-checks';
 import { ApiserverConfig } from './config';
@@ -27,7 +28,7 @@ export const REGISTRY = Symbol('REGISTRY');
 
 
 /** Mounts the API server on the fastify instance and owns background work (etcd compaction). */
-export class ApiServerLifecycle implements OnModuleInit, OnApplicationShutdown {
+export class ApiServerLifecycle implements OnModuleInit, BeforeApplicationShutdown, OnApplicationShutdown {
   private stopCompactor?: () => void;
 
   constructor(
@@ -64,6 +65,21 @@ export class ApiServerLifecycle implements OnModuleInit, OnApplicationShutdown {
         await new Promise((r) => setTimeout(r, Math.min(5000, 200 * 2 ** Math.min(attempt, 5))));
       }
     }
+  }
+
+  /** SIGTERM: fail /readyz, wait --shutdown-delay-duration, drain requests, end watches cleanly. */
+  async beforeApplicationShutdown(): Promise<void> {
+    const fastify = this.adapterHost.httpAdapter?.getInstance() as FastifyInstance | undefined;
+    if (!fastify?.server) return;
+    await runGracefulShutdown({
+      signals: this.server.shutdown,
+      server: fastify.server,
+      shutdownDelayMs: this.config.shutdownDelayMs,
+      sendRetryAfter: this.config.shutdownSendRetryAfter,
+      watchTerminationGracePeriodMs: this.config.shutdownWatchTerminationGracePeriodMs,
+      drainTimeoutMs: this.config.requestTimeoutMs > 0 ? this.config.requestTimeoutMs : 60_000,
+      log: (m) => console.log(m),
+    });
   }
 
   async onApplicationShutdown(): Promise<void> {

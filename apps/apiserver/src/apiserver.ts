@@ -28,11 +28,13 @@ import { createRouter } from './http/router';
 import { ConnectHandler, serveUpgrade } from './handlers/connect';
 import { dialerFor, Dialer } from './egress/egress-selector';
 import { ApiserverMetrics } from './metrics';
+import { ShutdownSignals } from './lifecycle/shutdown-signals';
 
 export class ApiServer {
   readonly stores = new Map<string, Store>();
   readonly admission: AdmissionHook[] = [];
-  private shuttingDown = false;
+  /** graceful shutdown state (lifecycle/graceful-shutdown.ts); /readyz fails once initiated */
+  readonly shutdown = new ShutdownSignals();
   readonly entry: (req: IncomingMessage, res: ServerResponse) => void;
   /** the process's /metrics: Node defaults, request and watch metrics, the watch cache's, joined modules' */
   readonly metrics: MetricsRegistry;
@@ -68,7 +70,7 @@ export class ApiServer {
     const shutdown: HealthCheck = {
       name: 'shutdown',
       check: async () => {
-        if (this.shuttingDown) throw new Error('process is shutting down');
+        if (this.shutdown.shutdownInitiated) throw new Error('process is shutting down');
       },
     };
     const health = new HealthEndpoints({
@@ -96,7 +98,7 @@ export class ApiServer {
       metrics: this.metrics,
       watchMetrics: this.apiMetrics,
     });
-    this.entry = createEntry(buildHandlerChain(router, { ...chainDeps, config }), this.apiMetrics);
+    this.entry = createEntry(buildHandlerChain(router, { ...chainDeps, config, shutdown: this.shutdown }), this.apiMetrics);
   }
 
   storeFor(def: ResourceDefinition): Store {
@@ -128,7 +130,7 @@ export class ApiServer {
   }
 
   beginShutdown(): void {
-    this.shuttingDown = true;
+    this.shutdown.shutdownInitiated = true;
     this.clusterDialer.close?.();
   }
 }

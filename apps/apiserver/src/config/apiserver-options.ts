@@ -35,6 +35,12 @@ export interface ApiserverConfig {
   requestTimeoutMs: number;
   /** --min-request-timeout, in seconds */
   minRequestTimeoutSeconds: number;
+  /** --shutdown-delay-duration, in milliseconds: /readyz fails but requests are served normally */
+  shutdownDelayMs: number;
+  /** --shutdown-send-retry-after: keep listening while draining, answering new requests 429 */
+  shutdownSendRetryAfter: boolean;
+  /** --shutdown-watch-termination-grace-period, in milliseconds */
+  shutdownWatchTerminationGracePeriodMs: number;
   /** --service-cluster-ip-range as given */
   serviceClusterIPRange: string;
   /** the same, parsed: primary first, then the optional secondary (other IP family) */
@@ -145,6 +151,26 @@ export const apiserverFlagSpecs = {
     default: 1800,
     usage: 'An optional field indicating the minimum number of seconds a handler must keep a request open before timing it out. Currently only honored by the watch request handler, which picks a randomized value above this number as the connection timeout, to spread out load.',
     validate: nonNegative('min-request-timeout'),
+  }),
+  shutdownDelayDuration: flag({
+    name: 'shutdown-delay-duration',
+    type: flagTypes.duration,
+    default: 0,
+    usage: 'Time to delay the termination. During that time the server keeps serving requests normally. The endpoints /healthz and /livez will return success, but /readyz immediately returns failure. Graceful termination starts after this delay has elapsed. This can be used to allow load balancer to stop sending traffic to this server.',
+    validate: (v: number) => (v < 0 ? '--shutdown-delay-duration can not be negative value' : undefined),
+  }),
+  shutdownSendRetryAfter: flag({
+    name: 'shutdown-send-retry-after',
+    type: flagTypes.bool,
+    default: false,
+    usage: "If true the HTTP Server will continue listening until all non long running request(s) in flight have been drained, during this window all incoming requests will be rejected with a status code 429 and a 'Retry-After' response header, in addition 'Connection: close' response header is set in order to tear down the TCP connection when idle.",
+  }),
+  shutdownWatchTerminationGracePeriod: flag({
+    name: 'shutdown-watch-termination-grace-period',
+    type: flagTypes.duration,
+    default: 0,
+    usage: 'This option, if set, represents the maximum amount of grace period the apiserver will wait for active watch request(s) to drain during the graceful server shutdown window.',
+    validate: (v: number) => (v < 0 ? '--shutdown-watch-termination-grace-period can not be negative value' : undefined),
   }),
   serviceClusterIPRange: flag({
     name: 'service-cluster-ip-range',
@@ -293,6 +319,9 @@ export function apiserverConfigFrom(v: ApiserverFlagValues, opts: { requireEtcd?
     maxMutatingRequestsInflight: v.maxMutatingRequestsInflight,
     requestTimeoutMs: v.requestTimeout,
     minRequestTimeoutSeconds: v.minRequestTimeout,
+    shutdownDelayMs: v.shutdownDelayDuration,
+    shutdownSendRetryAfter: v.shutdownSendRetryAfter,
+    shutdownWatchTerminationGracePeriodMs: v.shutdownWatchTerminationGracePeriod,
     serviceClusterIPRange: v.serviceClusterIPRange,
     serviceClusterIPRanges,
     serviceNodePortRange: v.serviceNodePortRange,

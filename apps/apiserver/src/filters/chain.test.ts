@@ -20,6 +20,8 @@ describe('chain order', () => {
     expect(chainFilters({ config, authenticator: noCreds }).map((f) => f.name)).toEqual([
       'request-info',
       'panic-recovery',
+      'retry-after',
+      'wait-group',
       'max-in-flight',
       'timeout',
       'cors',

@@ -1,8 +1,8 @@
 /**
  * The handler chain: ONE ordered list of filters, in the order a request passes through them.
  *
- *   request info → panic recovery → max-in-flight → timeout → CORS → authentication → audit
- *   → impersonation → authorization → handler
+ *   request info → panic recovery → retry-after (shutdown) → wait group → max-in-flight → timeout
+ *   → CORS → authentication → audit → impersonation → authorization → handler
  */
 import type { Filter, Handler } from '../http/context';
 import { withAudit } from './audit';
@@ -14,8 +14,10 @@ import { withImpersonation } from './impersonation';
 import { withMaxInFlight } from './max-in-flight';
 import { withPanicRecovery } from './panic-recovery';
 import { withRequestInfo } from './request-info';
+import { withRetryAfter } from './retry-after';
 import { withTimeout } from './timeout';
 import type { ChainDeps } from './types';
+import { withWaitGroup } from './wait-group';
 
 export interface NamedFilter {
   name: string;
@@ -29,6 +31,8 @@ export function chainFilters(deps: ChainDeps): NamedFilter[] {
   return [
     { name: 'request-info', filter: withRequestInfo() },
     { name: 'panic-recovery', filter: withPanicRecovery() },
+    { name: 'retry-after', filter: withRetryAfter(deps.shutdown, c.shutdownSendRetryAfter ?? false) },
+    { name: 'wait-group', filter: withWaitGroup(deps.shutdown) },
     { name: 'max-in-flight', filter: withMaxInFlight(c) },
     { name: 'timeout', filter: withTimeout(c) },
     { name: 'cors', filter: withCORS(c) },

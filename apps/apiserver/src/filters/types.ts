@@ -4,6 +4,7 @@
  * implementations in here.
  */
 import type { RequestContext, RequestInfo, UserInfo } from '../http/context';
+import type { ShutdownSignals } from '../lifecycle/shutdown-signals';
 
 /** Well-known users and groups (k8s.io/apiserver/pkg/authentication/user). */
 export const SYSTEM_MASTERS = 'system:masters';
@@ -74,10 +75,14 @@ export interface ChainConfig {
   /** regular expressions; empty = CORS disabled */
   corsAllowedOrigins: string[];
   anonymousAuth: boolean;
+  /** --shutdown-send-retry-after (default false) */
+  shutdownSendRetryAfter?: boolean;
 }
 
 export interface ChainDeps {
   config: ChainConfig;
+  /** graceful shutdown state: requests in flight are tracked, new ones refused while draining */
+  shutdown?: ShutdownSignals;
   /** e.g. new X509Authenticator(), or unionAuthenticator(x509, token...) */
   authenticator: Authenticator;
   /** default: defaultAuthorizer (system:masters everything; authenticated users everything but impersonation; anonymous only public info paths) */

@@ -59,6 +59,8 @@ export async function serveWatch(
   }, BOOKMARK_INTERVAL_MS);
   ctx.req.on('close', end);
   res.on('close', end);
+  // graceful shutdown ends watches with a clean close (the client resumes elsewhere)
+  ctx.signal.addEventListener('abort', end, { once: true });
 
   let first = true;
   function write(ev: ApiWatchEvent): boolean {
