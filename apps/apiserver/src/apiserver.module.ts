@@ -11,6 +11,7 @@ import { builtinResources, newServiceAllocators, ServiceAllocation } from '../..
 import { ResourceRegistry } from '../../../libs/registry/src/registry';
 import { isEtcdStorage, loadEtcdBackend } from '../../../libs/storage/src/etcd/load';
 import { Storage } from '../../../libs/storage/src/interface';
+import { tracedStorage } from '../../../libs/storage/src/traced-storage';
 import { startPeriodicCompactor } from '../../../libs/storage/src/periodic-compactor';
 import { RemoteCachedStorage } from '../../../libs/watchcache/src/remote-cached-storage';
 import { EndpointReconcilerLifecycle } from '../../bootstrap-controller/src/endpoint-reconciler';
@@ -113,7 +114,10 @@ export class ApiserverModule {
         { provide: APISERVER_CONFIG, useValue: config },
         {
           provide: STORAGE,
-          useFactory: () => opts.storage ?? storageFor(config),
+          useFactory: () => {
+            const storage = opts.storage ?? storageFor(config);
+            return tracedStorage(storage, storage.constructor.name);
+          },
         },
         {
           provide: REGISTRY,

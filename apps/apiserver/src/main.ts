@@ -10,7 +10,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { ensureCerts } from '../../../libs/pki/src';
 import { Storage } from '../../../libs/storage/src/interface';
 import { ApiserverModule } from './apiserver.module';
-import { ApiserverConfig, parseApiserverFlags } from './config';
+import { ApiserverConfig, parseApiserverFlags, startTracingFromFlag } from './config';
 
 export interface RunningApiserver {
   app: NestFastifyApplication;
@@ -57,6 +57,7 @@ export async function startApiserver(config: ApiserverConfig, opts: { storage?: 
 
 export async function runApiserver(argv: string[]): Promise<void> {
   const config = parseApiserverFlags(argv);
+  startTracingFromFlag('apiserver', config.tracingConfigFile);
   const running = await startApiserver(config);
   const addr = running.app.getHttpServer().address();
   const port = typeof addr === 'object' && addr ? addr.port : config.securePort;

@@ -7,6 +7,7 @@
 import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { startApiserver } from '../../apiserver/src/main';
+import { startTracingFromFlag } from '../../apiserver/src/config/tracing-flag';
 import { BootstrapControllerModule } from '../../bootstrap-controller/src/bootstrap-controller.module';
 import { CachedStorage } from '../../../libs/cacher/src/cached-storage';
 import { loadEtcdBackend } from '../../../libs/storage/src/etcd/load';
@@ -51,6 +52,7 @@ function openStorage(cfg: ServerConfig): Storage {
 
 export async function runServer(argv: string[]): Promise<void> {
   const cfg = parseServerFlags(argv);
+  startTracingFromFlag('apiserver', cfg.apiserver.tracingConfigFile);
   ensureDataDir(cfg.dataDir);
   const storage = openStorage(cfg);
   let running;

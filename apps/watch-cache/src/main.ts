@@ -6,6 +6,7 @@
 import 'reflect-metadata';
 import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { startTracingFromFlag } from '../../apiserver/src/config/tracing-flag';
 import { parseWatchCacheFlags, WatchCacheConfig } from './options';
 import { WatchCacheLifecycle, WatchCacheModule } from './watch-cache.module';
 
@@ -28,6 +29,7 @@ export async function startWatchCache(config: WatchCacheConfig): Promise<Running
 
 export async function runWatchCache(argv: string[]): Promise<void> {
   const config = parseWatchCacheFlags(argv);
+  startTracingFromFlag('watch-cache', config.tracingConfigFile);
   const running = await startWatchCache(config);
   console.log(`kubernest watch-cache serving gRPC on ${config.bindAddress}:${running.port}`);
   if (running.metricsPort) console.log(`kubernest watch-cache serving metrics on http://${config.bindAddress}:${running.metricsPort}/metrics`);

@@ -1,5 +1,5 @@
 /** Flags of `kubernest watch-cache`. */
-import { FlagError, flag, flagTypes, isHttpURL, parseFlags } from '../../apiserver/src/config';
+import { FlagError, flag, flagTypes, isHttpURL, parseFlags, tracingConfigFileFlag } from '../../apiserver/src/config';
 
 export const watchCacheFlagSpecs = {
   etcdServers: flag({
@@ -24,6 +24,7 @@ export const watchCacheFlagSpecs = {
     usage: 'The port on which to serve Prometheus metrics over plain HTTP (GET /metrics) on --bind-address. 0 disables it.',
     validate: (v: number) => (v < 0 || v > 65535 ? `--metrics-port ${v} must be between 0 and 65535, inclusive` : undefined),
   }),
+  tracingConfigFile: tracingConfigFileFlag(),
   shutdownGracePeriod: flag({
     name: 'shutdown-grace-period',
     type: flagTypes.duration,
@@ -40,6 +41,8 @@ export interface WatchCacheConfig {
   /** plain-HTTP /metrics port (0 = disabled) */
   metricsPort: number;
   shutdownGraceMs: number;
+  /** --tracing-config-file ('' = no tracing) */
+  tracingConfigFile: string;
 }
 
 export function parseWatchCacheFlags(argv: string[]): WatchCacheConfig {
@@ -56,5 +59,6 @@ export function parseWatchCacheFlags(argv: string[]): WatchCacheConfig {
     bindAddress: values.bindAddress,
     metricsPort: values.metricsPort,
     shutdownGraceMs: values.shutdownGracePeriod,
+    tracingConfigFile: values.tracingConfigFile,
   };
 }

@@ -5,6 +5,8 @@
  * the last revision when a server goes away.
  */
 import * as grpc from '@grpc/grpc-js';
+import { trace } from '@opentelemetry/api';
+import { injectContext, SpanKind, tracingEnabled, withSpan } from '../../tracing/src';
 import { CacheSource, SourceEvent, SourceListResult, SourceWatchHandler } from '../../cacher/src/source';
 import { storageErrors } from '../../storage/src/errors';
 import { StorageError } from '../../storage/src/interface';
@@ -44,6 +46,13 @@ const CHANNEL_OPTIONS: grpc.ChannelOptions = {
 };
 
 /** A failed unary call as a StorageError when the service sent one, else as is. */
+/** gRPC metadata carrying the active trace context (empty while tracing is off). */
+function traceMetadata(): grpc.Metadata {
+  const md = new grpc.Metadata();
+  if (tracingEnabled()) for (const [k, v] of Object.entries(injectContext())) md.set(k, v);
+  return md;
+}
+
 function fromServiceError(e: grpc.ServiceError): Error {
   const raw = e.metadata?.get(STORAGE_ERROR_METADATA)?.[0];
   if (raw !== undefined) {
@@ -126,17 +135,21 @@ export class WatchCachePool {
   }
 
   unaryAt<Req, Res>(i: number, m: grpc.MethodDefinition<Req, Res>, req: Req, timeoutMs = this.callTimeoutMs): Promise<Res> {
-    return new Promise((resolve, reject) => {
-      this.clients[i].makeUnaryRequest<Req, Res>(
-        m.path,
-        m.requestSerialize,
-        m.responseDeserialize,
-        req,
-        new grpc.Metadata(),
-        { deadline: Date.now() + timeoutMs },
-        (err, res) => (err ? reject(fromServiceError(err)) : resolve(res as Res)),
-      );
-    });
+    const call = () =>
+      new Promise<Res>((resolve, reject) => {
+        this.clients[i].makeUnaryRequest<Req, Res>(
+          m.path,
+          m.requestSerialize,
+          m.responseDeserialize,
+          req,
+          traceMetadata(),
+          { deadline: Date.now() + timeoutMs },
+          (err, res) => (err ? reject(fromServiceError(err)) : resolve(res as Res)),
+        );
+      });
+    // only calls made for a traced request (health pings would start traces of their own)
+    if (!tracingEnabled() || !trace.getActiveSpan()) return call();
+    return withSpan(`watchcache${m.path.replace(/^\/[^/]+/, '')}`, { 'rpc.system': 'grpc', 'rpc.method': m.path, 'net.peer.name': this.servers[i] }, call, SpanKind.CLIENT);
   }
 
   /** A unary call on the current server, then on the others on transport errors. */

@@ -6,6 +6,7 @@
  * stream that sends it unchanged.
  */
 import * as grpc from '@grpc/grpc-js';
+import { extractContext, runInContext, SpanKind, tracingEnabled, withSpan } from '../../tracing/src';
 import { KObject } from '../../apimachinery/src/types';
 import { CacheWatcher } from '../../cacher/src/cache-watcher';
 import { firstSegmentPrefix } from '../../cacher/src/cached-storage';
@@ -148,11 +149,11 @@ export class WatchCacheService {
     server.addService(watchCacheServiceDefinition, {
       Watch: (call: grpc.ServerWritableStream<WatchRequest, WatchEvent | Buffer>) => void this.watch(call),
       List: (call: grpc.ServerUnaryCall<ListRequest, ListResponse>, cb: grpc.sendUnaryData<ListResponse>) =>
-        this.list(call.request).then((r) => cb(null, r), (e) => cb(toServiceError(e))),
+        traced('List', call, () => this.list(call.request)).then((r) => cb(null, r), (e) => cb(toServiceError(e))),
       CurrentRevision: (call: grpc.ServerUnaryCall<RevisionRequest, RevisionResponse>, cb: grpc.sendUnaryData<RevisionResponse>) =>
-        this.currentRevision(call.request).then((r) => cb(null, r), (e) => cb(toServiceError(e))),
+        traced('CurrentRevision', call, () => this.currentRevision(call.request)).then((r) => cb(null, r), (e) => cb(toServiceError(e))),
       WaitFresh: (call: grpc.ServerUnaryCall<FreshRequest, FreshResponse>, cb: grpc.sendUnaryData<FreshResponse>) =>
-        this.waitFresh(call.request).then((r) => cb(null, r), (e) => cb(toServiceError(e))),
+        traced('WaitFresh', call, () => this.waitFresh(call.request)).then((r) => cb(null, r), (e) => cb(toServiceError(e))),
     });
     const addr = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
     const bound = await new Promise<number>((resolve, reject) =>
@@ -425,4 +426,12 @@ export class WatchCacheService {
     this.entries.clear();
     await this.backend.close();
   }
+}
+
+/** A unary call as a server span, a child of the caller's trace context from the gRPC metadata. */
+function traced<T>(method: string, call: grpc.ServerUnaryCall<unknown, unknown>, fn: () => Promise<T>): Promise<T> {
+  if (!tracingEnabled()) return fn();
+  return runInContext(extractContext(call.metadata.getMap()), () =>
+    withSpan(`watchcache.WatchCache/${method}`, { 'rpc.system': 'grpc', 'rpc.method': method, 'net.peer.name': call.getPeer() }, fn, SpanKind.SERVER),
+  );
 }

@@ -32,6 +32,7 @@ describe('parseApiserverFlags', () => {
       shutdownDelayMs: 0,
       shutdownSendRetryAfter: false,
       shutdownWatchTerminationGracePeriodMs: 0,
+      tracingConfigFile: '',
       serviceClusterIPRange: '10.0.0.0/24',
       serviceClusterIPRanges: [{ network: '10.0.0.0', prefixLength: 24, family: 4, bits: 32, cidr: '10.0.0.0/24' }],
       serviceNodePortRange: { base: 30000, size: 2768 },

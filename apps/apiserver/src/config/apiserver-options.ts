@@ -6,6 +6,7 @@ import { FlagError, flag, parseFlags, type FlagValues } from './flags';
 import { flagTypes, type PortRange } from './flag-types';
 import { isHostPort, isHttpURL, parseCIDR, type ParsedCIDR } from './net-validation';
 import { defaultAdvertiseAddress } from './advertise-address';
+import { tracingConfigFileFlag } from './tracing-flag';
 import { EgressConfigError, loadEgressSelectorConfig, type EgressSelectorConfig } from '../egress/egress-selector';
 
 export interface ApiserverConfig {
@@ -41,6 +42,8 @@ export interface ApiserverConfig {
   shutdownSendRetryAfter: boolean;
   /** --shutdown-watch-termination-grace-period, in milliseconds */
   shutdownWatchTerminationGracePeriodMs: number;
+  /** --tracing-config-file ('' = no tracing) */
+  tracingConfigFile: string;
   /** --service-cluster-ip-range as given */
   serviceClusterIPRange: string;
   /** the same, parsed: primary first, then the optional secondary (other IP family) */
@@ -152,6 +155,7 @@ export const apiserverFlagSpecs = {
     usage: 'An optional field indicating the minimum number of seconds a handler must keep a request open before timing it out. Currently only honored by the watch request handler, which picks a randomized value above this number as the connection timeout, to spread out load.',
     validate: nonNegative('min-request-timeout'),
   }),
+  tracingConfigFile: tracingConfigFileFlag(),
   shutdownDelayDuration: flag({
     name: 'shutdown-delay-duration',
     type: flagTypes.duration,
@@ -322,6 +326,7 @@ export function apiserverConfigFrom(v: ApiserverFlagValues, opts: { requireEtcd?
     shutdownDelayMs: v.shutdownDelayDuration,
     shutdownSendRetryAfter: v.shutdownSendRetryAfter,
     shutdownWatchTerminationGracePeriodMs: v.shutdownWatchTerminationGracePeriod,
+    tracingConfigFile: v.tracingConfigFile,
     serviceClusterIPRange: v.serviceClusterIPRange,
     serviceClusterIPRanges,
     serviceNodePortRange: v.serviceNodePortRange,

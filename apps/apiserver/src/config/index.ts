@@ -8,3 +8,4 @@ export type { ParsedCIDR } from './net-validation';
 export { defaultAdvertiseAddress } from './advertise-address';
 export { apiserverFlagSpecs, apiserverConfigFrom, parseApiserverFlags, TEST_PANIC_PATH_ENV } from './apiserver-options';
 export type { ApiserverConfig, ApiserverFlagSpecs, ApiserverFlagValues, ParseApiserverFlagsOptions } from './apiserver-options';
+export { startTracingFromFlag, tracingConfigFileFlag } from './tracing-flag';

@@ -19,6 +19,7 @@ describe('chain order', () => {
   it('is one list in request order', () => {
     expect(chainFilters({ config, authenticator: noCreds }).map((f) => f.name)).toEqual([
       'request-info',
+      'tracing',
       'panic-recovery',
       'retry-after',
       'wait-group',

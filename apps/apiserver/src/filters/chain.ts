@@ -1,10 +1,12 @@
 /**
  * The handler chain: ONE ordered list of filters, in the order a request passes through them.
  *
- *   request info → panic recovery → retry-after (shutdown) → wait group → max-in-flight → timeout
+ *   request info → tracing → panic recovery → retry-after (shutdown) → wait group → max-in-flight → timeout
  *   → CORS → authentication → audit → impersonation → authorization → handler
  */
+import { trace } from '@opentelemetry/api';
 import type { Filter, Handler } from '../http/context';
+import { tracingEnabled } from '../../../../libs/tracing/src';
 import { withAudit } from './audit';
 import { DEFAULT_ANONYMOUS_PATHS, withAuthentication } from './authentication';
 import { withAuthorization } from './authorization';
@@ -16,6 +18,7 @@ import { withPanicRecovery } from './panic-recovery';
 import { withRequestInfo } from './request-info';
 import { withRetryAfter } from './retry-after';
 import { withTimeout } from './timeout';
+import { withTracing } from './tracing';
 import type { ChainDeps } from './types';
 import { withWaitGroup } from './wait-group';
 
@@ -30,6 +33,7 @@ export function chainFilters(deps: ChainDeps): NamedFilter[] {
   const c = deps.config;
   return [
     { name: 'request-info', filter: withRequestInfo() },
+    { name: 'tracing', filter: withTracing() },
     { name: 'panic-recovery', filter: withPanicRecovery() },
     { name: 'retry-after', filter: withRetryAfter(deps.shutdown, c.shutdownSendRetryAfter ?? false) },
     { name: 'wait-group', filter: withWaitGroup(deps.shutdown) },
@@ -45,7 +49,15 @@ export function chainFilters(deps: ChainDeps): NamedFilter[] {
 
 /** Wrap `handler` in the filters; the first filter of the list sees the request first. */
 export function applyFilters(handler: Handler, filters: readonly NamedFilter[]): Handler {
-  return filters.reduceRight<Handler>((next, f) => f.filter(next), handler);
+  if (!tracingEnabled()) return filters.reduceRight<Handler>((next, f) => f.filter(next), handler);
+  // with tracing on, the request's span gets an event as the request enters each stage
+  return filters.reduceRight<Handler>((next, f) => {
+    const h = f.filter(next);
+    return (ctx) => {
+      trace.getActiveSpan()?.addEvent(f.name);
+      return h(ctx);
+    };
+  }, handler);
 }
 
 export function buildHandlerChain(handler: Handler, deps: ChainDeps): Handler {

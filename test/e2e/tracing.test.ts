@@ -1,0 +1,75 @@
+/**
+ * Tracing across services (issue: operations): an API replica and a watch-cache, both started
+ * with --tracing-config-file, export spans to an OTLP/gRPC receiver; one request carrying a
+ * client's `traceparent` yields one trace with the replica's KubernetesAPI span (a child of the
+ * client's span), its storage span, and the watch-cache's server span for the consistent read.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiserverInstance, startApiserver } from '../harness/apiserver';
+import { EtcdInstance, startEtcd } from '../harness/etcd';
+import { waitFor } from '../harness/konnectivity';
+import { OtlpReceiver, startOtlpReceiver, tracingConfigYaml } from '../harness/otlp-receiver';
+import { startWatchCache, WatchCacheInstance } from '../harness/watch-cache';
+
+let receiver: OtlpReceiver;
+let etcd: EtcdInstance;
+let cache: WatchCacheInstance;
+let server: ApiserverInstance;
+let dir: string;
+
+beforeAll(async () => {
+  receiver = await startOtlpReceiver();
+  dir = await mkdtemp(join(tmpdir(), 'kubernest-tracing-'));
+  const config = join(dir, 'tracing.yaml');
+  await writeFile(config, tracingConfigYaml(receiver.endpoint));
+  etcd = await startEtcd();
+  cache = await startWatchCache(etcd, [`--tracing-config-file=${config}`]);
+  server = await startApiserver({ etcd, extraArgs: [`--watch-cache-servers=${cache.address}`, `--tracing-config-file=${config}`] });
+});
+
+afterAll(async () => {
+  await server?.stop();
+  await cache?.stop();
+  await etcd?.stop();
+  await receiver?.stop();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe('--tracing-config-file', () => {
+  it('one trace spans the client, the API replica, storage and the watch-cache', async () => {
+    const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+    const parent = '00f067aa0ba902b7';
+    const r = await server.request('GET', '/api/v1/namespaces/default/configmaps', { headers: { traceparent: `00-${traceId}-${parent}-01` } });
+    expect(r.status).toBe(200);
+
+    await waitFor(() => receiver.spans.some((s) => s.traceId === traceId && s.service === 'watch-cache'), 15_000, 'the watch-cache span');
+    await waitFor(() => receiver.spans.some((s) => s.traceId === traceId && s.name === 'KubernetesAPI'), 15_000, 'the replica span');
+    const trace = receiver.spans.filter((s) => s.traceId === traceId);
+    const api = trace.find((s) => s.name === 'KubernetesAPI')!;
+    expect(api.service).toBe('apiserver');
+    expect(api.parentSpanId).toBe(parent);
+    expect(api.kind).toBe(2); // SERVER
+    expect(api.attributes['http.method']).toBe('GET');
+    expect(api.attributes['k8s.verb']).toBe('list');
+    expect(api.attributes['k8s.resource']).toBe('configmaps');
+    expect(api.attributes['http.status_code']).toBe(200);
+    expect(trace.some((s) => s.service === 'apiserver' && s.name === 'storage.List')).toBe(true);
+    const wc = trace.find((s) => s.service === 'watch-cache')!;
+    expect(wc.name).toMatch(/^watchcache\.WatchCache\//);
+    // every span of the trace hangs off another span of the trace or the client's
+    const ids = new Set([parent, ...trace.map((s) => s.spanId)]);
+    for (const s of trace) expect(ids.has(s.parentSpanId)).toBe(true);
+  });
+
+  it('a request without traceparent starts its own trace at the replica', async () => {
+    const before = receiver.spans.length;
+    const r = await server.request('GET', '/api/v1/namespaces');
+    expect(r.status).toBe(200);
+    await waitFor(() => receiver.spans.slice(before).some((s) => s.name === 'KubernetesAPI' && s.attributes['k8s.resource'] === 'namespaces'), 15_000, 'a root span');
+    const root = receiver.spans.slice(before).find((s) => s.name === 'KubernetesAPI' && s.attributes['k8s.resource'] === 'namespaces')!;
+    expect(root.parentSpanId).toBe('');
+  });
+});
