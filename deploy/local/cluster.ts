@@ -16,6 +16,7 @@ import { connect, createServer } from 'node:net';
 import { isAbsolute, join, resolve } from 'node:path';
 import { ensureCerts, issueClientCert, issueServingCert, writeKubeconfig } from '../../libs/pki/src';
 import { haproxyConfig } from './haproxy';
+import { prometheusArgs, prometheusConfig } from './prometheus';
 import { isAlive, isOurs, ManagedProcess, readPidFiles, removePidFile, startDetached, stopAll, tail } from './processes';
 
 /** The repository root: dist/deploy/local → ../../.., deploy/local (ts) → ../.. */
@@ -31,6 +32,7 @@ const BINARIES = {
   etcd: { path: process.env.ETCD_BIN ?? '/usr/bin/etcd', pkg: 'etcd-server' },
   redis: { path: process.env.REDIS_BIN ?? '/usr/bin/redis-server', pkg: 'redis-server' },
   haproxy: { path: process.env.HAPROXY_BIN ?? '/usr/sbin/haproxy', pkg: 'haproxy' },
+  prometheus: { path: process.env.PROMETHEUS_BIN ?? '/usr/bin/prometheus', pkg: 'prometheus' },
 };
 
 const REPLICA_IPS = ['127.0.0.11', '127.0.0.12', '127.0.0.13'];
@@ -47,7 +49,7 @@ const KONNECTIVITY_SERVERS = 2;
  * has nobody to hand over to.
  */
 const STOP_TIERS: { names: string[]; oneByOne?: boolean }[] = [
-  { names: ['kubelet-sim', 'konnectivity-agent'] },
+  { names: ['kubelet-sim', 'konnectivity-agent', 'prometheus'] },
   { names: ['haproxy', 'apiserver', 'bootstrap-controller', 'konnectivity-server'] },
   { names: ['watch-cache', 'redis'] },
   { names: ['etcd'], oneByOne: true },
@@ -57,6 +59,7 @@ export interface UpOptions {
   dir: string;
   port?: number;
   tunnelPort?: number;
+  prometheusPort?: number;
   nodes: number;
   timeoutMs: number;
   log: (line: string) => void;
@@ -187,6 +190,9 @@ interface Ports {
   konnAgent: number[];
   konnServer: number[];
   konnHealth: number[];
+  watchCacheMetrics: number[];
+  bootstrapMetrics: number;
+  prometheus: number;
 }
 
 async function choosePorts(o: UpOptions): Promise<Ports> {
@@ -207,6 +213,7 @@ async function choosePorts(o: UpOptions): Promise<Ports> {
   };
   const api = await fixedOrFree(o.port, 6443, 'the API', '--port');
   const tunnel = await fixedOrFree(o.tunnelPort, 8132, 'the konnectivity agent', '--tunnel-port');
+  const prometheus = await fixedOrFree(o.prometheusPort, 9090, 'Prometheus', '--prometheus-port');
   const many = async (n: number) => {
     const out: number[] = [];
     for (let i = 0; i < n; i++) out.push(await freePort(taken));
@@ -223,6 +230,9 @@ async function choosePorts(o: UpOptions): Promise<Ports> {
     konnAgent: await many(KONNECTIVITY_SERVERS),
     konnServer: await many(KONNECTIVITY_SERVERS),
     konnHealth: await many(KONNECTIVITY_SERVERS),
+    watchCacheMetrics: await many(WATCH_CACHES),
+    bootstrapMetrics: (await many(1))[0],
+    prometheus,
   };
 }
 
@@ -258,7 +268,7 @@ export async function up(o: UpOptions): Promise<{ kubeconfig: string; server: st
     );
   }
   // a fresh cluster every time: old data, pids and logs go; the PKI (CA) is kept
-  for (const sub of ['etcd', 'redis', 'sandboxes', 'pids', 'logs']) rmSync(join(o.dir, sub), { recursive: true, force: true });
+  for (const sub of ['etcd', 'redis', 'sandboxes', 'pids', 'logs', 'prometheus']) rmSync(join(o.dir, sub), { recursive: true, force: true });
   mkdirSync(o.dir, { recursive: true });
 
   const ports = await choosePorts(o);
@@ -356,13 +366,20 @@ export async function up(o: UpOptions): Promise<{ kubeconfig: string; server: st
 
     // control plane: watch caches, bootstrap controller, konnectivity servers, then the replicas
     const watchCaches = ports.watchCache.map((port, i) =>
-      node(`watch-cache-${i}`, ['watch-cache', `--etcd-servers=${etcdServers}`, '--bind-address=127.0.0.1', `--port=${port}`]),
+      node(`watch-cache-${i}`, [
+        'watch-cache',
+        `--etcd-servers=${etcdServers}`,
+        '--bind-address=127.0.0.1',
+        `--port=${port}`,
+        `--metrics-port=${ports.watchCacheMetrics[i]}`,
+      ]),
     );
     const bootstrap = node('bootstrap-controller', [
       'bootstrap-controller',
       `--etcd-servers=${etcdServers}`,
       `--redis-url=${redisURL}`,
       `--secure-port=${ports.replica}`,
+      `--metrics-port=${ports.bootstrapMetrics}`,
     ]);
     const konnServers = Array.from({ length: KONNECTIVITY_SERVERS }, (_, i) =>
       node(`konnectivity-server-${i}`, [
@@ -481,6 +498,23 @@ export async function up(o: UpOptions): Promise<{ kubeconfig: string; server: st
     });
     log('Service kubernetes lists all 3 replicas');
 
+    // Prometheus scraping every component
+    const promCfg = join(o.dir, 'prometheus.yml');
+    writeFileSync(
+      promCfg,
+      prometheusConfig({
+        apiservers: REPLICA_IPS.map((ip) => `${ip}:${ports.replica}`),
+        watchCaches: ports.watchCacheMetrics.map((p) => `127.0.0.1:${p}`),
+        konnectivityServers: ports.konnHealth.map((p) => `127.0.0.1:${p}`),
+        bootstrapController: [`127.0.0.1:${ports.bootstrapMetrics}`],
+        tls: { caFile: certs.caCertPath, certFile: certs.adminCertPath, keyFile: certs.adminKeyPath },
+      }),
+    );
+    const promURL = `http://${LB_ADDRESS}:${ports.prometheus}`;
+    const prometheus = exec('prometheus', BINARIES.prometheus.path, prometheusArgs(promCfg, join(o.dir, 'prometheus'), `${LB_ADDRESS}:${ports.prometheus}`));
+    await waitFor(`Prometheus (${promURL}/-/ready)`, [prometheus], async () => (await getOk(`${promURL}/-/ready`)) !== undefined);
+    log(`Prometheus ready: ${promURL} (scraping the replicas, watch caches, konnectivity servers, bootstrap controller)`);
+
     writeFileSync(
       join(o.dir, 'cluster.json'),
       JSON.stringify(
@@ -495,6 +529,7 @@ export async function up(o: UpOptions): Promise<{ kubeconfig: string; server: st
           redis: redisURL,
           konnectivityServers: ports.konnAgent.map((p, i) => ({ agentPort: p, serverPort: ports.konnServer[i], healthPort: ports.konnHealth[i] })),
           nodes: o.nodes,
+          prometheus: promURL,
           egressSelector: egress ?? null,
           processes: Object.fromEntries(procs.map((p) => [p.name, p.pid])),
         },
@@ -576,12 +611,13 @@ export function status(dir: string): { name: string; pid: number; alive: boolean
 // ---------------------------------------------------------------------------------------------
 // command line
 
-const USAGE = `usage: cluster.js up [--port N] [--tunnel-port N] [--nodes N] [--dir DIR] [--timeout SECONDS]
+const USAGE = `usage: cluster.js up [--port N] [--tunnel-port N] [--prometheus-port N] [--nodes N] [--dir DIR] [--timeout SECONDS]
        cluster.js down [--dir DIR]
        cluster.js status [--dir DIR]
 
   --port         haproxy's API port on 127.0.0.1 (default 6443, or a free port if taken)
   --tunnel-port  haproxy's konnectivity agent port on 127.0.0.1 (default 8132, or a free port if taken)
+  --prometheus-port  Prometheus on 127.0.0.1 (default 9090, or a free port if taken)
   --nodes        simulated nodes, each with a konnectivity agent (default 3)
   --dir          state and logs (default $KUBERNEST_CLUSTER_DIR or <repo>/.kubernest-cluster)
   --timeout      give up starting after this many seconds (default 180)`;
@@ -602,7 +638,7 @@ function parseArgs(argv: string[]): { cmd: string; flags: Map<string, string> } 
     flags.set(m[1], value);
   }
   for (const k of flags.keys()) {
-    if (!['help', 'port', 'tunnel-port', 'nodes', 'dir', 'timeout'].includes(k)) throw new ClusterError(`unknown flag --${k}\n${USAGE}`);
+    if (!['help', 'port', 'tunnel-port', 'prometheus-port', 'nodes', 'dir', 'timeout'].includes(k)) throw new ClusterError(`unknown flag --${k}\n${USAGE}`);
   }
   return { cmd: cmd === '-h' || cmd === '--help' ? 'help' : cmd, flags };
 }
@@ -630,6 +666,7 @@ export async function main(argv: string[]): Promise<number> {
         dir,
         port: intFlag(flags, 'port', 1, 65535),
         tunnelPort: intFlag(flags, 'tunnel-port', 1, 65535),
+        prometheusPort: intFlag(flags, 'prometheus-port', 1, 65535),
         nodes: intFlag(flags, 'nodes', 1, 250) ?? 3,
         timeoutMs: (intFlag(flags, 'timeout', 10, 3600) ?? 180) * 1000,
         log,

@@ -15,6 +15,7 @@ import { kubectl, REPO_ROOT } from '../harness/apiserver';
 import { freePort } from '../harness/ports';
 
 let dir: string;
+let prometheusURL = '';
 let kubeconfig: string;
 let upOutput = '';
 
@@ -52,8 +53,9 @@ const k = (...args: string[]) => kubectl('1.32', kubeconfig, args);
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'kubernest-cluster-'));
-  const [port, tunnelPort] = [await freePort(), await freePort()];
-  const r = await npmRun('cluster', [`--port=${port}`, `--tunnel-port=${tunnelPort}`, '--nodes=1', '--timeout=75'], 85_000);
+  const [port, tunnelPort, promPort] = [await freePort(), await freePort(), await freePort()];
+  prometheusURL = `http://127.0.0.1:${promPort}`;
+  const r = await npmRun('cluster', [`--port=${port}`, `--tunnel-port=${tunnelPort}`, `--prometheus-port=${promPort}`, '--nodes=1', '--timeout=75'], 85_000);
   upOutput = r.output;
   if (r.code !== 0) throw new Error(`npm run cluster failed (${r.code}):\n${r.output}`);
   kubeconfig = join(dir, 'admin.kubeconfig');
@@ -83,7 +85,7 @@ describe('npm run cluster (local HA)', () => {
     expect(names).toEqual(
       [
         'apiserver-0', 'apiserver-1', 'apiserver-2', 'bootstrap-controller', 'etcd-0', 'etcd-1', 'etcd-2', 'haproxy',
-        'konnectivity-agent-0', 'konnectivity-server-0', 'konnectivity-server-1', 'kubelet-sim', 'redis', 'watch-cache-0', 'watch-cache-1',
+        'konnectivity-agent-0', 'konnectivity-server-0', 'konnectivity-server-1', 'kubelet-sim', 'prometheus', 'redis', 'watch-cache-0', 'watch-cache-1',
       ].sort(),
     );
     for (const [name, pid] of pids()) expect(isAlive(pid), name).toBe(true);
@@ -106,6 +108,20 @@ describe('npm run cluster (local HA)', () => {
     const nodes = await k('get', 'nodes');
     expect(nodes.code, nodes.stderr).toBe(0);
     expect(nodes.stdout).toMatch(/^sim-0\s+Ready\s/m);
+  });
+
+  it('runs a Prometheus that scrapes every component (replicas over TLS, watch caches, tunnel servers, bootstrap controller)', async () => {
+    type Target = { labels: { job: string; instance: string }; health: string; lastError: string };
+    let targets: Target[] = [];
+    const want = { apiserver: 3, 'watch-cache': 2, 'konnectivity-server': 2, 'bootstrap-controller': 1 };
+    await until(async () => {
+      const res = await fetch(`${prometheusURL}/api/v1/targets?state=active`);
+      targets = ((await res.json()) as { data: { activeTargets: Target[] } }).data.activeTargets;
+      return Object.entries(want).every(([job, n]) => targets.filter((t) => t.labels.job === job && t.health === 'up').length === n);
+    }, 30_000, `every target up: ${JSON.stringify(targets.map((t) => [t.labels.job, t.labels.instance, t.health, t.lastError]))}`);
+    const q = await fetch(`${prometheusURL}/api/v1/query?query=${encodeURIComponent('sum(apiserver_request_total)')}`);
+    const result = ((await q.json()) as { data: { result: { value: [number, string] }[] } }).data.result;
+    expect(Number(result[0]?.value[1])).toBeGreaterThan(0);
   });
 
   it('keeps working through haproxy after one API replica is killed with SIGKILL', async () => {

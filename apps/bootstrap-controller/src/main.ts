@@ -6,6 +6,8 @@
 import 'reflect-metadata';
 import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { MetricsRegistry } from '../../../libs/metrics/src';
+import { startMetricsServer } from '../../../libs/metrics/src/metrics-server';
 import type { Storage } from '../../../libs/storage/src/interface';
 import { BootstrapControllerModule } from './bootstrap-controller.module';
 import { BootstrapController } from './controller';
@@ -26,7 +28,13 @@ export async function startBootstrapController(config: BootstrapControllerConfig
 
 export async function runBootstrapController(argv: string[]): Promise<void> {
   const config = parseBootstrapControllerFlags(argv);
-  await startBootstrapController(config);
+  const running = await startBootstrapController(config);
+  if (config.metricsPort) {
+    const metrics = new MetricsRegistry();
+    metrics.join(running.controller.metrics.registry);
+    const server = await startMetricsServer(metrics, config.metricsPort, config.metricsBindAddress ?? '127.0.0.1');
+    console.log(`kubernest bootstrap-controller serving metrics on http://${config.metricsBindAddress}:${server.port}/metrics`);
+  }
   console.log(
     `kubernest bootstrap-controller running against ${config.etcdServers.join(',')} (service CIDR ${config.serviceClusterIPRanges.join(',')}, node ports ${config.serviceNodePortRange.base}-${config.serviceNodePortRange.base + config.serviceNodePortRange.size - 1})`,
   );

@@ -42,6 +42,14 @@ export const bootstrapControllerFlagSpecs = {
     usage: 'How often the ClusterIP and NodePort repair passes run (also once at start).',
     validate: (v: number) => (v <= 0 ? '--repair-interval must be greater than 0' : undefined),
   }),
+  metricsPort: flag({
+    name: 'metrics-port',
+    type: flagTypes.int,
+    default: 0,
+    usage: 'The port on which to serve Prometheus metrics over plain HTTP (GET /metrics) on --metrics-bind-address. 0 disables it.',
+    validate: (v: number) => (v < 0 || v > 65535 ? `--metrics-port ${v} must be between 0 and 65535, inclusive` : undefined),
+  }),
+  metricsBindAddress: flag({ name: 'metrics-bind-address', type: flagTypes.ip, default: '127.0.0.1', usage: 'The IP address on which to listen for --metrics-port.' }),
 };
 
 export interface BootstrapControllerConfig {
@@ -52,6 +60,9 @@ export interface BootstrapControllerConfig {
   securePort: number;
   repairIntervalMs: number;
   redisUrl: string;
+  /** plain-HTTP /metrics port (0 = disabled; standalone process only) */
+  metricsPort?: number;
+  metricsBindAddress?: string;
 }
 
 export function parseBootstrapControllerFlags(argv: string[]): BootstrapControllerConfig {
@@ -82,5 +93,7 @@ export function parseBootstrapControllerFlags(argv: string[]): BootstrapControll
     securePort: values.securePort,
     repairIntervalMs: values.repairInterval,
     redisUrl: values.redisUrl,
+    metricsPort: values.metricsPort,
+    metricsBindAddress: values.metricsBindAddress,
   };
 }

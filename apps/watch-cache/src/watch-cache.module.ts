@@ -7,7 +7,7 @@ import { EtcdStorage } from '../../../libs/storage/src/etcd/etcd-storage';
 import { MetricsRegistry } from '../../../libs/metrics/src';
 import { watchCacheServiceMetricsRegistry } from '../../../libs/watchcache/src/metrics';
 import { WatchCacheService } from '../../../libs/watchcache/src/server';
-import { MetricsServer, startMetricsServer } from './metrics-server';
+import { MetricsServer, startMetricsServer } from '../../../libs/metrics/src/metrics-server';
 import { WatchCacheConfig } from './options';
 
 export const WATCH_CACHE_CONFIG = Symbol('WATCH_CACHE_CONFIG');

@@ -1,10 +1,10 @@
 /**
  * `--metrics-port`: a plain-HTTP server on --bind-address answering `GET /metrics` with the
- * watch-cache process's Prometheus metrics (text format 0.0.4). Everything else is a 404.
+ * process's Prometheus metrics (text format 0.0.4). Everything else is a 404.
  */
 import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { MetricsRegistry, PROMETHEUS_TEXT_CONTENT_TYPE } from '../../../libs/metrics/src';
+import { MetricsRegistry, PROMETHEUS_TEXT_CONTENT_TYPE } from './index';
 
 export interface MetricsServer {
   port: number;
