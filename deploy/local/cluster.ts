@@ -17,7 +17,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { ensureCerts, issueClientCert, issueServingCert, writeKubeconfig } from '../../libs/pki/src';
 import { haproxyConfig } from './haproxy';
 import { prometheusArgs, prometheusConfig } from './prometheus';
-import { isAlive, isOurs, ManagedProcess, readPidFiles, removePidFile, startDetached, stopAll, tail } from './processes';
+import { isAlive, isOurs, ManagedProcess, readCommand, readPidFiles, removePidFile, startDetached, stopAll, tail } from './processes';
 
 /** The repository root: dist/deploy/local → ../../.., deploy/local (ts) → ../.. */
 const REPO_ROOT = ((): string => {
@@ -604,6 +604,23 @@ export async function down(o: { dir: string; log: (line: string) => void }): Pro
   return { stopped, killed, survivors };
 }
 
+/** SIGKILL one component of a running cluster (chaos testing); returns the pid killed. */
+export function killComponent(dir: string, name: string): number {
+  const e = readPidFiles(dir).find((p) => p.name === name);
+  if (!e || !isOurs(e)) throw new ClusterError(`${name} is not running in ${dir}`);
+  process.kill(e.pid, 'SIGKILL');
+  return e.pid;
+}
+
+/** Start one component again with the command line it was started with (it must not be running). */
+export function restartComponent(dir: string, name: string): number {
+  const e = readPidFiles(dir).find((p) => p.name === name);
+  if (e && isOurs(e)) throw new ClusterError(`${name} is still running (pid ${e.pid})`);
+  const cmd = readCommand(dir, name);
+  if (!cmd) throw new ClusterError(`no recorded command line for ${name} in ${dir}`);
+  return startDetached(dir, name, cmd.command, cmd.args, { cwd: cmd.cwd }).pid;
+}
+
 export function status(dir: string): { name: string; pid: number; alive: boolean }[] {
   return readPidFiles(dir).map((e) => ({ name: e.name, pid: e.pid, alive: isOurs(e) }));
 }
@@ -614,6 +631,8 @@ export function status(dir: string): { name: string; pid: number; alive: boolean
 const USAGE = `usage: cluster.js up [--port N] [--tunnel-port N] [--prometheus-port N] [--nodes N] [--dir DIR] [--timeout SECONDS]
        cluster.js down [--dir DIR]
        cluster.js status [--dir DIR]
+       cluster.js kill --component NAME [--dir DIR]      SIGKILL one component (chaos)
+       cluster.js restart --component NAME [--dir DIR]   start it again with the same command line
 
   --port         haproxy's API port on 127.0.0.1 (default 6443, or a free port if taken)
   --tunnel-port  haproxy's konnectivity agent port on 127.0.0.1 (default 8132, or a free port if taken)
@@ -638,7 +657,7 @@ function parseArgs(argv: string[]): { cmd: string; flags: Map<string, string> } 
     flags.set(m[1], value);
   }
   for (const k of flags.keys()) {
-    if (!['help', 'port', 'tunnel-port', 'prometheus-port', 'nodes', 'dir', 'timeout'].includes(k)) throw new ClusterError(`unknown flag --${k}\n${USAGE}`);
+    if (!['help', 'port', 'tunnel-port', 'prometheus-port', 'nodes', 'dir', 'timeout', 'component'].includes(k)) throw new ClusterError(`unknown flag --${k}\n${USAGE}`);
   }
   return { cmd: cmd === '-h' || cmd === '--help' ? 'help' : cmd, flags };
 }
@@ -702,6 +721,13 @@ export async function main(argv: string[]): Promise<number> {
         return 1;
       }
       if (r.stopped.length > 0) log(`stopped ${r.stopped.length} process(es); logs kept in ${join(dir, 'logs')}`);
+      return 0;
+    }
+    if (cmd === 'kill' || cmd === 'restart') {
+      const name = flags.get('component');
+      if (!name) throw new ClusterError(`${cmd} needs --component NAME (see \`status\`)`);
+      const pid = cmd === 'kill' ? killComponent(dir, name) : restartComponent(dir, name);
+      log(`${cmd === 'kill' ? 'killed' : 'restarted'} ${name} (pid ${pid})`);
       return 0;
     }
     if (cmd === 'status') {

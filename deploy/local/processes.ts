@@ -68,6 +68,7 @@ export function startDetached(dir: string, name: string, command: string, args: 
     managed.exited ??= { code: -1, signal: null };
   });
   writeFileSync(join(pidDir(dir), `${name}.pid`), `${child.pid}\n`);
+  writeFileSync(join(pidDir(dir), `${name}.cmd.json`), `${JSON.stringify({ command, args, cwd: opts.cwd ?? dir })}\n`);
   const start = procStartTime(child.pid);
   if (start) writeFileSync(join(pidDir(dir), `${name}.start`), `${start}\n`);
   return managed;
@@ -105,6 +106,15 @@ export function readPidFiles(dir: string): PidEntry[] {
 export function isOurs(e: PidEntry): boolean {
   if (!isAlive(e.pid)) return false;
   return e.startTime === undefined || procStartTime(e.pid) === e.startTime;
+}
+
+/** How `name` was started (written next to its pid file), to restart it the same way. */
+export function readCommand(dir: string, name: string): { command: string; args: string[]; cwd: string } | undefined {
+  try {
+    return JSON.parse(readFileSync(join(pidDir(dir), `${name}.cmd.json`), 'utf8')) as { command: string; args: string[]; cwd: string };
+  } catch {
+    return undefined;
+  }
 }
 
 export function removePidFile(dir: string, name: string): void {
