@@ -16,7 +16,6 @@
  * BENCH_TIMEOUT_MS (120000, the whole run including start-up).
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { Agent, request } from 'node:https';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
@@ -25,12 +24,12 @@ import { ApiserverInstance, REPO_ROOT, startApiserver } from '../test/harness/ap
 import { EtcdInstance, startEtcd } from '../test/harness/etcd';
 import { Creds, credsFromKubeconfig, EmbeddedServer, startEmbedded } from './proc';
 import { gitCommit, intEnv } from './util';
+import { configMapJson as configMapOf, KubeClient, measure as measureOps, opName, ratio, ratioLine, Result, table } from './measure';
 
 const OPS = intEnv('BENCH_OPS', 2000, 1);
 const CONCURRENCY = intEnv('BENCH_CONCURRENCY', 16, 1);
 const WARMUP = intEnv('BENCH_WARMUP', 200, 0);
 const TIMEOUT_MS = intEnv('BENCH_TIMEOUT_MS', 120_000, 1000);
-const REQUEST_TIMEOUT_MS = 10_000;
 const VALUE_BYTES = 300;
 const NAMESPACE = 'default';
 const RESULTS_DIR = join(REPO_ROOT, 'bench', 'results');
@@ -38,185 +37,8 @@ const RESULTS_DIR = join(REPO_ROOT, 'bench', 'results');
 /** Set once the run is over (done, failed or timed out): workers stop picking up new ops. */
 let aborted = false;
 
-// ---------------------------------------------------------------------------------------------
-// payloads
-
-/** A ConfigMap whose JSON encoding is exactly VALUE_BYTES long (padding the one data value). */
-function configMapJson(name: string): string {
-  const make = (pad: string) =>
-    JSON.stringify({
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
-      metadata: { name, namespace: NAMESPACE, labels: { app: 'kubernest-bench' } },
-      data: { payload: pad },
-    });
-  const base = make('').length;
-  return make('x'.repeat(Math.max(0, VALUE_BYTES - base)));
-}
-
-/** Fixed-width names so every payload has the same size. */
-const opName = (prefix: string, i: number) => `${prefix}-${String(i).padStart(7, '0')}`;
-
-// ---------------------------------------------------------------------------------------------
-// measurement
-
-interface Result {
-  operation: string;
-  ops: number;
-  concurrency: number;
-  errors: number;
-  firstError?: string;
-  durationMs: number;
-  opsPerSec: number;
-  latencyMs: { p50: number; p90: number; p99: number; max: number; mean: number };
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  const idx = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[idx];
-}
-
-const round = (n: number, digits = 3) => Math.round(n * 10 ** digits) / 10 ** digits;
-
-/**
- * Runs op(0..count-1) with at most `concurrency` in flight, timing each. A failed op counts as
- * an error (its latency is not recorded); the run goes on.
- */
-async function measure(operation: string, count: number, concurrency: number, op: (i: number) => Promise<void>): Promise<Result> {
-  const latencies: number[] = [];
-  let errors = 0;
-  let firstError: string | undefined;
-  let next = 0;
-  const worker = async () => {
-    for (;;) {
-      if (aborted) throw new Error(`aborted during ${operation}`);
-      const i = next++;
-      if (i >= count) return;
-      const t0 = process.hrtime.bigint();
-      try {
-        await op(i);
-        latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
-      } catch (e) {
-        errors++;
-        firstError ??= e instanceof Error ? e.message : String(e);
-      }
-    }
-  };
-  const start = process.hrtime.bigint();
-  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, worker));
-  const durationMs = Number(process.hrtime.bigint() - start) / 1e6;
-  latencies.sort((a, b) => a - b);
-  const mean = latencies.reduce((s, x) => s + x, 0) / (latencies.length || 1);
-  return {
-    operation,
-    ops: count,
-    concurrency,
-    errors,
-    ...(firstError !== undefined ? { firstError } : {}),
-    durationMs: round(durationMs, 1),
-    opsPerSec: round(latencies.length / (durationMs / 1000), 1),
-    latencyMs: {
-      p50: round(percentile(latencies, 50)),
-      p90: round(percentile(latencies, 90)),
-      p99: round(percentile(latencies, 99)),
-      max: round(latencies[latencies.length - 1] ?? NaN),
-      mean: round(mean),
-    },
-  };
-}
-
-// ---------------------------------------------------------------------------------------------
-// the Kubernest client: one keep-alive agent with the admin certificate
-
-class KubeClient {
-  readonly agent: Agent;
-  constructor(
-    private readonly baseUrl: string,
-    creds: Creds,
-    maxSockets: number,
-  ) {
-    this.agent = new Agent({ keepAlive: true, maxSockets, ca: creds.ca, cert: creds.cert, key: creds.key });
-  }
-
-  /** Resolves with the body when the status is `expect`, rejects otherwise. */
-  call(method: string, path: string, expect: number, body?: string): Promise<string> {
-    return new Promise((resolve, reject) => {
-      const req = request(
-        this.baseUrl + path,
-        {
-          method,
-          agent: this.agent,
-          timeout: REQUEST_TIMEOUT_MS,
-          headers: {
-            Accept: 'application/json',
-            ...(body !== undefined ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) } : {}),
-          },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => {
-            const text = Buffer.concat(chunks).toString('utf8');
-            if (res.statusCode === expect) resolve(text);
-            else reject(new Error(`${method} ${path}: HTTP ${res.statusCode}: ${text.slice(0, 300)}`));
-          });
-          res.on('error', reject);
-        },
-      );
-      req.on('timeout', () => req.destroy(new Error(`${method} ${path}: no answer in ${REQUEST_TIMEOUT_MS} ms`)));
-      req.on('error', reject);
-      req.end(body);
-    });
-  }
-
-  /** Sockets opened so far (one TLS handshake each): shows the keep-alive worked. */
-  socketsOpened = 0;
-  countSockets(): void {
-    const orig = this.agent.createConnection.bind(this.agent);
-    this.agent.createConnection = ((...args: Parameters<typeof orig>) => {
-      this.socketsOpened++;
-      return orig(...args);
-    }) as typeof orig;
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// the run
-
-function table(results: Result[]): string {
-  const head = ['operation', 'ops', 'errors', 'ops/s', 'p50 ms', 'p90 ms', 'p99 ms', 'max ms'];
-  const rows = results.map((r) => [
-    r.operation,
-    String(r.ops),
-    String(r.errors),
-    r.opsPerSec.toFixed(0),
-    r.latencyMs.p50.toFixed(2),
-    r.latencyMs.p90.toFixed(2),
-    r.latencyMs.p99.toFixed(2),
-    r.latencyMs.max.toFixed(2),
-  ]);
-  const widths = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
-  const line = (cells: string[]) => cells.map((s, c) => (c === 0 ? s.padEnd(widths[c]) : s.padStart(widths[c]))).join('  ');
-  return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
-}
-
-interface Ratio {
-  /** Kubernest ops/s ÷ raw etcd ops/s: the share of etcd's throughput left (1 = none lost) */
-  throughput: number;
-  /** Kubernest p50 ÷ raw etcd p50: how many times slower a typical request is */
-  p50Latency: number;
-  /** Kubernest p99 ÷ raw etcd p99 */
-  p99Latency: number;
-}
-
-function ratio(kn: Result, raw: Result): Ratio {
-  return {
-    throughput: round(kn.opsPerSec / raw.opsPerSec),
-    p50Latency: round(kn.latencyMs.p50 / raw.latencyMs.p50, 2),
-    p99Latency: round(kn.latencyMs.p99 / raw.latencyMs.p99, 2),
-  };
-}
+const configMapJson = (name: string) => configMapOf(name, NAMESPACE, VALUE_BYTES);
+const measure = (operation: string, count: number, concurrency: number, op: (i: number) => Promise<void>) => measureOps(operation, count, concurrency, op, () => aborted);
 
 interface BenchState {
   etcd?: EtcdInstance;
@@ -227,10 +49,6 @@ interface BenchState {
   root?: string;
   embedded?: EmbeddedServer;
   embeddedKube?: KubeClient;
-}
-
-function ratioLine(name: string, r: Ratio): string {
-  return `  ${name.padEnd(22)}  ${(r.throughput.toFixed(3) + 'x').padStart(10)}  ${(r.p50Latency.toFixed(2) + 'x').padStart(12)}  ${(r.p99Latency.toFixed(2) + 'x').padStart(12)}`;
 }
 
 async function bench(state: BenchState): Promise<boolean> {
