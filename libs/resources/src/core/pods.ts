@@ -2,6 +2,7 @@
 import { FieldError, fieldErrors } from '../../../apimachinery/src/field-errors';
 import { KObject } from '../../../apimachinery/src/types';
 import { isDNS1123Label } from '../../../apimachinery/src/validation';
+import { bindingStrategy, ephemeralContainersStrategy } from './pod-subresources';
 import { ResourceDefinition } from '../../../registry/src/resource';
 import { child, Json, num, obj, objs, str } from '../common/json';
 import { primaryPodIP, podTable } from './pod-table';
@@ -81,7 +82,7 @@ export function podsDefinition(): ResourceDefinition {
     shortNames: ['po'],
     categories: ['all'],
     storagePrefix: 'pods',
-    subresources: { status: true },
+    subresources: { status: true, others: { ephemeralcontainers: ephemeralContainersStrategy, binding: bindingStrategy } },
     modelType: 'V1Pod',
     returnDeletedObject: true,
     gracefulDeletionSeconds: podGracePeriod,
