@@ -1,4 +1,7 @@
-/** core/v1 serviceaccounts: secret references are reduced to their names on create. */
+/**
+ * core/v1 serviceaccounts: secret references are reduced to their names on create. The token
+ * subresource (TokenRequest) is served by apps/apiserver/src/authn/token-request.ts.
+ */
 import { ResourceDefinition } from '../../../registry/src/resource';
 import { arr, objs, str } from '../common/json';
 import { translateTimestampSince } from '../printing/age';
@@ -16,6 +19,7 @@ export function serviceAccountsDefinition(): ResourceDefinition {
     storagePrefix: 'serviceaccounts',
     modelType: 'V1ServiceAccount',
     returnDeletedObject: true,
+    virtualSubresources: [{ name: 'token', group: 'authentication.k8s.io', version: 'v1', kind: 'TokenRequest', verbs: ['create'] }],
     strategy: {
       prepareForCreate(sa) {
         if (Array.isArray(sa.secrets)) sa.secrets = objs(sa.secrets).map((s) => ({ name: str(s.name) }));
