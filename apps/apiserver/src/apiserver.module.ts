@@ -22,6 +22,10 @@ import { EXTRA_READY_CHECKS } from './ready-checks';
 import { ApiserverConfig } from './config';
 import { X509Authenticator } from './filters/x509-authenticator';
 import { ensureSystemNamespaces } from './system-namespaces';
+import { AuthorizationSetup } from './authz/setup';
+import { SystemPriorityClassesHook } from './system-priority-classes';
+import { auditSinkFor } from './audit/backend';
+import { installEncryptionAtRest } from './encryption/encryption-at-rest';
 
 export const APISERVER_CONFIG = Symbol('APISERVER_CONFIG');
 export const STORAGE = Symbol('STORAGE');
@@ -86,6 +90,7 @@ export class ApiServerLifecycle implements OnModuleInit, BeforeApplicationShutdo
   async onApplicationShutdown(): Promise<void> {
     this.server.beginShutdown();
     this.stopCompactor?.();
+    await (this.server.auditSink as { close?(): Promise<void> } | undefined)?.close?.();
     await this.storage.close();
   }
 }
@@ -141,14 +146,24 @@ export class ApiserverModule {
           useFactory: (storage: Storage, registry: ResourceRegistry, extra?: HealthCheck[], extraMetrics?: Registry[]) => {
             const metrics = new MetricsRegistry();
             for (const r of extraMetrics ?? []) metrics.join(r);
-            return new ApiServer(
+            const encryptionMetrics = installEncryptionAtRest(config.encryption, registry, config.etcdPrefix);
+            if (encryptionMetrics) metrics.join(encryptionMetrics);
+            const priorityClasses = new SystemPriorityClassesHook();
+            const authz = new AuthorizationSetup(config.authorizationModes);
+            const server = new ApiServer(
               config,
               storage,
               registry,
-              { authenticator: new X509Authenticator() },
-              [...(storage instanceof RemoteCachedStorage ? [storage.readyCheck()] : []), ...(extra ?? [])],
+              { authenticator: new X509Authenticator(), auditSink: auditSinkFor(config.audit, config.securePort), authorizer: authz.authorizer },
+              [...(storage instanceof RemoteCachedStorage ? [storage.readyCheck()] : []), priorityClasses.readyCheck, authz.readyCheck, ...(extra ?? [])],
               metrics,
             );
+            priorityClasses.start(() => {
+              const def = registry.lookup('scheduling.k8s.io', 'v1', 'priorityclasses');
+              return def && server.storeFor(def);
+            });
+            authz.start(server);
+            return server;
           },
           inject: [STORAGE, REGISTRY, { token: EXTRA_READY_CHECKS, optional: true }, { token: EXTRA_METRICS_REGISTRIES, optional: true }],
         },

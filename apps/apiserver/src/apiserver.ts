@@ -17,6 +17,8 @@ import { replicaCacheMetricsRegistry } from '../../../libs/watchcache/src/metric
 import { RemoteCachedStorage } from '../../../libs/watchcache/src/remote-cached-storage';
 import { Storage } from '../../../libs/storage/src/interface';
 import { namespaceLifecycle } from './admission/namespace-lifecycle';
+import { defaultIngressClass } from './admission/default-ingress-class';
+import { priorityAdmission } from './admission/priority';
 import { ApiserverConfig } from './config';
 import { buildHandlerChain } from './filters/chain';
 import type { ChainDeps } from './filters/types';
@@ -28,7 +30,9 @@ import { createRouter } from './http/router';
 import { ConnectHandler, serveUpgrade } from './handlers/connect';
 import { dialerFor, Dialer } from './egress/egress-selector';
 import { ApiserverMetrics } from './metrics';
+import { withAuthorizationScope } from './authz/setup';
 import { ShutdownSignals } from './lifecycle/shutdown-signals';
+import { Authentication } from './authn/authentication';
 
 export class ApiServer {
   readonly stores = new Map<string, Store>();
@@ -41,6 +45,10 @@ export class ApiServer {
   readonly apiMetrics: ApiserverMetrics;
   /** the `cluster` egress: kubelets, pods, services (konnectivity or direct) */
   readonly clusterDialer: Dialer;
+  /** the audit backends (closed at shutdown: buffered webhook events are enqueued) */
+  readonly auditSink: ChainDeps['auditSink'];
+  /** token authenticators, service-account keys and the authentication endpoints (authn/) */
+  readonly authn: Authentication;
 
   constructor(
     readonly config: ApiserverConfig,
@@ -51,11 +59,26 @@ export class ApiServer {
     metrics?: MetricsRegistry,
   ) {
     this.metrics = metrics ?? new MetricsRegistry();
+    this.auditSink = chainDeps.auditSink;
     this.apiMetrics = new ApiserverMetrics({ isKnownResource: (i) => registry.lookup(i.apiGroup, i.apiVersion, i.resource) !== undefined });
     this.metrics.join(this.apiMetrics.registry);
     if (storage instanceof RemoteCachedStorage) this.metrics.join(replicaCacheMetricsRegistry(() => storage.stats(), () => storage.available));
     else if (storage instanceof CachedStorage) this.metrics.join(cacherMetricsRegistry(() => storage.stats()));
     this.admission.push(namespaceLifecycle(() => this.storeFor(this.registry.lookup('', 'v1', 'namespaces')!)));
+    this.admission.push(
+      defaultIngressClass(() => {
+        const def = this.registry.lookup('networking.k8s.io', 'v1', 'ingressclasses');
+        return def && this.storeFor(def);
+      }),
+    );
+    this.admission.push(
+      priorityAdmission(() => {
+        const def = this.registry.lookup('scheduling.k8s.io', 'v1', 'priorityclasses');
+        return def && this.storeFor(def);
+      }),
+    );
+    this.authn = new Authentication(config, registry, this);
+    this.admission.push(this.authn.admissionHook);
     const openapi = new OpenApiEndpoints(new OpenApiBuilder(() => registry.all()));
     registry.onChange(() => {
       this.stores.clear();
@@ -97,8 +120,9 @@ export class ApiServer {
       testPanicPath: config.testPanicPath,
       metrics: this.metrics,
       watchMetrics: this.apiMetrics,
+      authn: this.authn,
     });
-    this.entry = createEntry(buildHandlerChain(router, { ...chainDeps, config, shutdown: this.shutdown }), this.apiMetrics);
+    this.entry = createEntry(buildHandlerChain(withAuthorizationScope(chainDeps.authorizer)(router), { ...chainDeps, authenticator: this.authn.requestAuthenticator(chainDeps.authenticator), config, shutdown: this.shutdown }), this.apiMetrics);
   }
 
   storeFor(def: ResourceDefinition): Store {

@@ -47,7 +47,7 @@ export class EtcdSource implements CacheSource {
         rev = Number(resp.header.revision);
         req.revision = rev;
       }
-      for (const kv of resp.kvs) items.push({ key: this.rel(kv.key), object: decodeObject(kv.value, kv.mod_revision, this.full) });
+      for (const kv of resp.kvs) items.push({ key: this.rel(kv.key), object: decodeObject(kv.value, kv.mod_revision, kv.key.toString('utf8')) });
       if (!resp.more || resp.kvs.length === 0) return { revision: rev, items };
       req.key = Buffer.concat([resp.kvs[resp.kvs.length - 1].key, Buffer.from([0])]);
     }
@@ -111,20 +111,21 @@ export class EtcdSource implements CacheSource {
     const kv = ev.kv;
     const prev = ev.prev_kv;
     const key = this.rel(kv.key);
+    const full = kv.key.toString('utf8');
     const rev = Number(kv.mod_revision);
     if (ev.type === 'Put' || (ev.type as unknown) === 0) {
-      const object = decodeObject(kv.value, kv.mod_revision, this.full);
+      const object = decodeObject(kv.value, kv.mod_revision, full);
       if (kv.create_revision === kv.mod_revision) return { type: 'ADDED', key, object, rev };
       const out: SourceEvent = { type: 'MODIFIED', key, object, rev };
-      if (prev) out.prevObject = decodeObject(prev.value, prev.mod_revision, this.full);
+      if (prev) out.prevObject = decodeObject(prev.value, prev.mod_revision, full);
       return out;
     }
     if (!prev) throw new Error(`etcd event received with PrevKv=nil (key=${JSON.stringify(key)}, modRevision=${kv.mod_revision}, type=DELETE)`);
     return {
       type: 'DELETED',
       key,
-      object: decodeObject(prev.value, kv.mod_revision, this.full),
-      prevObject: decodeObject(prev.value, prev.mod_revision, this.full),
+      object: decodeObject(prev.value, kv.mod_revision, full),
+      prevObject: decodeObject(prev.value, prev.mod_revision, full),
       rev,
     };
   }

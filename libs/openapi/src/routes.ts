@@ -199,6 +199,19 @@ export function routesFor(def: ResourceDefinition, names: RouteDefinitions): Pat
   const itemParams = [nameParam(kind), ...nsParams, PARAMS.pretty];
   if (itemOps.length > 0) paths.push({ path: item, params: itemParams, operations: itemOps });
 
+  for (const sub of Object.keys(def.subresources?.others ?? {})) {
+    // status-like subresources declared by the definition (a CSR's approval)
+    const suffix = sub.charAt(0).toUpperCase() + sub.slice(1);
+    paths.push({
+      path: `${item}/${sub}`,
+      params: itemParams,
+      operations: [
+        readOp(suffix, `${sub} of `, names.kind, gvk),
+        patchOp(suffix, `${sub} of `, names.kind, gvk),
+        replaceOp(suffix, `${sub} of `, names.kind, gvk),
+      ],
+    });
+  }
   if (def.subresources?.status) {
     paths.push({
       path: `${item}/status`,

@@ -4,16 +4,27 @@ import { decodeMessage, ProtobufDecodeError } from './decode';
 import { encodeMessage, ProtobufEncodeError } from './encode';
 import { unwrapEnvelope, wrapEnvelope } from './envelope';
 import { authenticationKinds, authenticationSchemas } from './schemas/authentication';
+import { autoscalingKinds, autoscalingSchemas } from './schemas/autoscaling';
+import { coreExtraKinds, coreExtraSchemas } from './schemas/core-extras';
+import { certificatesKinds, certificatesSchemas } from './schemas/certificates';
+import { authorizationKinds, authorizationSchemas } from './schemas/authorization';
 import { containerSchemas } from './schemas/container';
 import { coordinationKinds, coordinationSchemas } from './schemas/coordination';
 import { coreKinds, coreSchemas } from './schemas/core';
 import { eventKinds, eventSchemas } from './schemas/events';
 import { metaKinds, metaSchemas } from './schemas/meta';
+import { networkingKinds, networkingSchemas } from './schemas/networking';
 import { nodeKinds, nodeSchemas } from './schemas/node';
 import { podKinds, podSchemas } from './schemas/pod';
+import { schedulingKinds, schedulingSchemas } from './schemas/scheduling';
+import { storageKinds, storageSchemas } from './schemas/storage';
+import { rbacKinds, rbacSchemas } from './schemas/rbac';
 import { serviceKinds, serviceSchemas } from './schemas/service';
 import { volumeSchemas } from './schemas/volume';
 import { workloadKinds, workloadSchemas } from './schemas/workloads';
+import { workloadSetKinds, workloadSetSchemas } from './schemas/workload-sets';
+import { batchKinds, batchSchemas } from './schemas/batch';
+import { policyKinds, policySchemas } from './schemas/policy';
 
 export { ProtobufDecodeError } from './decode';
 export { ProtobufEncodeError } from './encode';
@@ -32,8 +43,19 @@ export const KIND_MESSAGES: Readonly<Record<string, string>> = {
   ...nodeKinds,
   ...eventKinds,
   ...workloadKinds,
+  ...workloadSetKinds,
+  ...batchKinds,
+  ...policyKinds,
   ...coordinationKinds,
   ...authenticationKinds,
+  ...autoscalingKinds,
+  ...coreExtraKinds,
+  ...networkingKinds,
+  ...schedulingKinds,
+  ...storageKinds,
+  ...certificatesKinds,
+  ...rbacKinds,
+  ...authorizationKinds,
 };
 
 const SCHEMAS = new CompiledSchemas([
@@ -46,8 +68,19 @@ const SCHEMAS = new CompiledSchemas([
   nodeSchemas,
   eventSchemas,
   workloadSchemas,
+  workloadSetSchemas,
+  batchSchemas,
+  policySchemas,
   coordinationSchemas,
   authenticationSchemas,
+  autoscalingSchemas,
+  coreExtraSchemas,
+  networkingSchemas,
+  schedulingSchemas,
+  storageSchemas,
+  certificatesSchemas,
+  rbacSchemas,
+  authorizationSchemas,
 ]);
 
 export function kubernetesSchemas(): CompiledSchemas {

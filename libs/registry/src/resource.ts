@@ -25,6 +25,29 @@ export interface ResourceStrategy {
   allowCreateOnUpdate?: boolean;
   /** PUT without metadata.resourceVersion is allowed (default true) */
   allowUnconditionalUpdate?: boolean;
+  /** create: fill fields from the requesting user (upstream: a CSR's spec.username/uid/groups/extra) */
+  fillFromRequestUser?(obj: KObject, user: RequestUser | undefined): void;
+}
+
+/** The authenticated user of a request (user.Info). */
+export interface RequestUser {
+  name: string;
+  uid?: string;
+  groups: string[];
+  extra?: Record<string, string[]>;
+}
+
+/**
+ * A further subresource that, like status, writes part of the object (upstream: a CSR's
+ * `approval`): the store starts from the stored object with the request's status, then calls
+ * prepareForUpdate(next, old) and validateUpdate.
+ */
+export interface SubresourceStrategy {
+  /** `desired` is the object as the request wrote it (e.g. pods/ephemeralcontainers takes its spec.ephemeralContainers) */
+  prepareForUpdate(obj: KObject, old: KObject, desired?: KObject): void;
+  validateUpdate?(obj: KObject, old: KObject): FieldError[];
+  /** what discovery reports when it differs from the parent (upstream pods/binding: kind Binding, verbs create) */
+  discovery?: { kind: string; verbs: string[] };
 }
 
 /** Strategy for the status subresource: take status from the new object, everything else from old. */
@@ -103,7 +126,9 @@ export interface ResourceDefinition {
   verbs?: string[];
   /** key prefix under the etcd prefix, e.g. 'services/specs'; defaults to plural */
   storagePrefix?: string;
-  subresources?: { status?: boolean; scale?: ScaleSubresource };
+  subresources?: { status?: boolean; scale?: ScaleSubresource; others?: Record<string, SubresourceStrategy> };
+  /** subresources answered by dedicated handlers, listed in discovery only (e.g. serviceaccounts/token → authentication.k8s.io/v1 TokenRequest) */
+  virtualSubresources?: Array<{ name: string; group: string; version: string; kind: string; verbs: string[] }>;
   strategy: ResourceStrategy;
   statusStrategy?: StatusStrategy;
   /** name format (default dns1123Subdomain) */

@@ -49,8 +49,14 @@ export interface ApiWatch extends AsyncIterable<ApiWatchEvent> {
   stop(): void;
 }
 
-/** Hook run before every create/update/delete that passes validation (admission). */
-export type AdmissionHook = (attrs: {
+/**
+ * Admission, as upstream orders it: hooks marked `mutating` (see `mutatingAdmission`) run on the
+ * request's object before the strategy prepares and validates it (and may change it); the others
+ * (validating admission) run after validation, right before the storage write. Deletes run both.
+ */
+export type AdmissionHook = ((attrs: AdmissionAttributes) => Promise<void>) & { mutating?: boolean };
+
+export type AdmissionAttributes = {
   operation: 'CREATE' | 'UPDATE' | 'DELETE';
   def: ResourceDefinition;
   namespace: string;
@@ -59,7 +65,12 @@ export type AdmissionHook = (attrs: {
   object?: KObject;
   oldObject?: KObject;
   dryRun: boolean;
-}) => Promise<void>;
+};
+
+/** Marks an admission hook as mutating: it runs before validation and may change the object. */
+export function mutatingAdmission(hook: (attrs: AdmissionAttributes) => Promise<void>): AdmissionHook {
+  return Object.assign(hook, { mutating: true });
+}
 
 export type Mutation = (current: KObject) => KObject | Promise<KObject>;
 
@@ -101,8 +112,14 @@ export class Store {
     return errors.invalid(this.def.group, this.def.kind, name, errs);
   }
 
-  private async admit(attrs: Omit<Parameters<AdmissionHook>[0], 'def'>): Promise<void> {
-    for (const hook of this.admission) await hook({ ...attrs, def: this.def });
+  /** validating admission (after validation) */
+  private async admit(attrs: Omit<AdmissionAttributes, 'def'>): Promise<void> {
+    for (const hook of this.admission) if (!hook.mutating) await hook({ ...attrs, def: this.def });
+  }
+
+  /** mutating admission (before the strategy prepares and validates the object) */
+  private async mutate(attrs: Omit<AdmissionAttributes, 'def'>): Promise<void> {
+    for (const hook of this.admission) if (hook.mutating) await hook({ ...attrs, def: this.def });
   }
 
   // ---- reads ----------------------------------------------------------------------------------
@@ -156,6 +173,7 @@ export class Store {
       delete meta.namespace;
     }
     if (!meta.name && meta.generateName) meta.name = generateName(meta.generateName);
+    await this.mutate({ operation: 'CREATE', namespace, name: meta.name ?? '', subresource: '', object: obj, dryRun: !!opts.dryRun });
 
     // rest.BeforeCreate
     meta.uid = newUid();
@@ -228,6 +246,7 @@ export class Store {
       }
       const current = this.toServed(deepCopy(currentStored));
       const desired = await mutate(deepCopy(current));
+      await this.mutate({ operation: 'UPDATE', namespace, name, subresource, object: desired, oldObject: current, dryRun: !!opts.dryRun });
       const next = this.prepareUpdate(namespace, name, desired, current, subresource);
       await this.admit({ operation: 'UPDATE', namespace, name, subresource, object: next, oldObject: current, dryRun: !!opts.dryRun });
       if (subresource === '' && this.def.allocation) txn = await this.def.allocation.allocateUpdate(next, current, { dryRun: !!opts.dryRun });
@@ -253,7 +272,8 @@ export class Store {
       await done?.commit();
       return { object: this.toServed(stored), created };
     } catch (e) {
-      if (e instanceof StatusError && e.code === 404 && e.reason === 'NotFound' && opts.createIfMissing) {
+      const notFound = (e instanceof StatusError && e.code === 404 && e.reason === 'NotFound') || isStorageError(e, 'KeyNotFound');
+      if (notFound && opts.createIfMissing) {
         created = true;
         return { object: await this.create(namespace, await opts.createIfMissing(namespace), opts), created };
       }
@@ -285,11 +305,13 @@ export class Store {
     }
 
     let next = desired;
-    if (subresource === 'status') {
+    const other = subresource === 'status' ? undefined : this.def.subresources?.others?.[subresource];
+    if (subresource === 'status' || other) {
       // status strategy: everything but status (and metadata changes to labels/annotations) comes from the old object
       next = { ...deepCopy(current), metadata: meta, status: desired.status };
       if (desired.status === undefined) delete next.status;
-      this.def.statusStrategy?.prepareForUpdate?.(next, current);
+      if (other) other.prepareForUpdate(next, current, desired);
+      else this.def.statusStrategy?.prepareForUpdate?.(next, current);
     } else if (subresource === '') {
       if (this.def.subresources?.status) {
         if (current.status === undefined) delete next.status;
@@ -321,7 +343,7 @@ export class Store {
     // graceful deletion may set the deletion fields; every other writer keeps them (validated as immutable)
     const oldMeta = subresource === 'delete' ? { ...old, deletionTimestamp: meta.deletionTimestamp, deletionGracePeriodSeconds: meta.deletionGracePeriodSeconds } : old;
     const errs = [...validateObjectMetaUpdate(meta, oldMeta)];
-    if (subresource === 'status') errs.push(...(this.def.statusStrategy?.validateUpdate?.(next, current) ?? []));
+    if (subresource === 'status' || other) errs.push(...((other ?? this.def.statusStrategy)?.validateUpdate?.(next, current) ?? []));
     else {
       errs.push(...validateObjectMeta(meta, this.def.namespaced, this.def.nameValidation ?? 'dns1123Subdomain'));
       const v = this.def.strategy.validateUpdate ?? ((o: KObject) => this.def.strategy.validate?.(o) ?? []);
@@ -345,6 +367,7 @@ export class Store {
       this.fail(e, name);
     }
     this.checkPreconditions(current, name, p.preconditions);
+    await this.mutate({ operation: 'DELETE', namespace, name, subresource: '', oldObject: current, dryRun: !!p.dryRun });
     await this.admit({ operation: 'DELETE', namespace, name, subresource: '', oldObject: current, dryRun: !!p.dryRun });
 
     const finalizers = current.metadata.finalizers ?? [];

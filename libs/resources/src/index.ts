@@ -14,6 +14,12 @@ import { serviceAccountsDefinition } from './core/serviceaccounts';
 import { servicesDefinition, ServicesOptions } from './core/services';
 import { endpointSlicesDefinition } from './discovery/endpointslices';
 import { eventsV1Definition } from './events/events';
+import { authorizationReviewResources } from './authorization/reviews';
+import { authenticationReviewResources } from './authentication/reviews';
+import { rbacResources } from './rbac/rbac';
+import { clusterResources } from './cluster-resources';
+import { workloadResources } from './workload-resources';
+import { coreExtraResources } from './core-extras-resources';
 
 export interface BuiltinResourcesOptions {
   /** Service ClusterIP/NodePort allocation (see core/service-allocation) */
@@ -36,6 +42,12 @@ export function builtinResources(opts: BuiltinResourcesOptions = {}): ResourceDe
     leasesDefinition(),
     deploymentsDefinition(),
     replicaSetsDefinition(),
+    ...rbacResources(),
+    ...authorizationReviewResources(),
+    ...authenticationReviewResources(),
+    ...clusterResources(),
+    ...workloadResources(),
+    ...coreExtraResources(),
   ];
 }
 
@@ -59,5 +71,11 @@ export { newServiceAllocators, ServiceAllocation, type ServiceAllocators, type S
 export type { ServicesOptions } from './core/services';
 export { humanDuration, translateTimestampSince } from './printing/age';
 export { coreToEventsV1, eventsV1ToCore } from './events/conversion';
+export { clusterRoleBindingsDefinition, clusterRolesDefinition, rbacResources, roleBindingsDefinition, rolesDefinition } from './rbac/rbac';
+export { authorizationReviewResources } from './authorization/reviews';
+export { authenticationReviewResources } from './authentication/reviews';
+export * from './cluster-resources';
+export * from './workload-resources';
+export * from './core-extras-resources';
 export { defaultPodSpec, defaultPodTemplateSpec } from './core/podspec/defaults';
 export { validatePodSpec, validatePodTemplateSpec } from './core/podspec/validation';

@@ -45,6 +45,7 @@ describe('parseApiserverFlags', () => {
       logLevel: 0,
       egressSelectorConfigFile: '',
       kubeletCertificateAuthority: '',
+      authn: expect.objectContaining({ serviceAccountIssuers: ['https://kubernetes.default.svc.cluster.local'], apiAudiences: ['https://kubernetes.default.svc.cluster.local'] }),
     });
   });
 

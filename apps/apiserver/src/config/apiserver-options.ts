@@ -8,6 +8,11 @@ import { isHostPort, isHttpURL, parseCIDR, type ParsedCIDR } from './net-validat
 import { defaultAdvertiseAddress } from './advertise-address';
 import { tracingConfigFileFlag } from './tracing-flag';
 import { EgressConfigError, loadEgressSelectorConfig, type EgressSelectorConfig } from '../egress/egress-selector';
+import { auditConfigFrom, auditFlagSpecs, type AuditConfig } from '../audit/audit-options';
+import { encryptionConfigFrom, encryptionFlagSpecs } from '../encryption/encryption-options';
+import type { EncryptionConfig } from '../../../../libs/storage/src/encryption/config';
+import { authnConfigFrom, authnFlagSpecs, type AuthnConfig } from '../authn/options';
+import { authzFlagSpecs } from '../authz/options';
 
 export interface ApiserverConfig {
   /** --etcd-servers */
@@ -70,6 +75,15 @@ export interface ApiserverConfig {
   egressSelector?: EgressSelectorConfig;
   /** --kubelet-certificate-authority ('' = kubelet serving certificates are not verified) */
   kubeletCertificateAuthority?: string;
+  /** --audit-* and --redis-url (audit/audit-options.ts) */
+  audit?: AuditConfig;
+  /** --encryption-provider-config, and the file parsed (encryption/encryption-options.ts) */
+  encryptionProviderConfig?: string;
+  encryption?: EncryptionConfig;
+  /** --token-auth-file, --service-account-*, --api-audiences, --enable-bootstrap-token-auth (authn/options.ts) */
+  authn?: AuthnConfig;
+  /** --authorization-mode (authz/options.ts); absent = the built-in defaultAuthorizer */
+  authorizationModes?: string[];
   /**
    * Test-only, never a flag: the env var KUBERNEST_TEST_PANIC_PATH names a path whose requests throw
    * inside the handler (after the filter chain), so end-to-end tests can check panic recovery.
@@ -240,6 +254,10 @@ export const apiserverFlagSpecs = {
     usage: 'Path to a cert file for the certificate authority.',
   }),
   logLevel: flag({ name: 'v', shorthand: 'v', type: flagTypes.level, default: 0, usage: 'number for the log level verbosity' }),
+  ...auditFlagSpecs,
+  ...encryptionFlagSpecs,
+  ...authnFlagSpecs,
+  ...authzFlagSpecs,
 };
 
 export type ApiserverFlagSpecs = typeof apiserverFlagSpecs;
@@ -309,6 +327,14 @@ export function apiserverConfigFrom(v: ApiserverFlagValues, opts: { requireEtcd?
       throw e;
     }
   }
+  let security: Pick<ApiserverConfig, 'audit' | 'encryptionProviderConfig' | 'encryption'>;
+  try {
+    const audit = auditConfigFrom(v);
+    const auditOn = audit.policyFile !== '' || audit.logPath !== '' || audit.webhookConfigFile !== '';
+    security = { ...(auditOn ? { audit } : {}), ...encryptionConfigFrom(v) };
+  } catch (e) {
+    throw new FlagError((e as Error).message);
+  }
   return {
     etcdServers: v.etcdServers,
     etcdPrefix: v.etcdPrefix,
@@ -327,6 +353,7 @@ export function apiserverConfigFrom(v: ApiserverFlagValues, opts: { requireEtcd?
     shutdownSendRetryAfter: v.shutdownSendRetryAfter,
     shutdownWatchTerminationGracePeriodMs: v.shutdownWatchTerminationGracePeriod,
     tracingConfigFile: v.tracingConfigFile,
+    ...(v.authorizationMode.length ? { authorizationModes: v.authorizationMode } : {}),
     serviceClusterIPRange: v.serviceClusterIPRange,
     serviceClusterIPRanges,
     serviceNodePortRange: v.serviceNodePortRange,
@@ -340,6 +367,8 @@ export function apiserverConfigFrom(v: ApiserverFlagValues, opts: { requireEtcd?
     egressSelectorConfigFile: v.egressSelectorConfigFile,
     ...(egressSelector ? { egressSelector } : {}),
     kubeletCertificateAuthority: v.kubeletCertificateAuthority,
+    ...security,
+    authn: authnConfigFrom(v),
     ...(process.env[TEST_PANIC_PATH_ENV] ? { testPanicPath: process.env[TEST_PANIC_PATH_ENV] } : {}),
   };
 }

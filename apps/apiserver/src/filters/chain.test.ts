@@ -59,7 +59,11 @@ describe('chain order', () => {
           return { allowed: true };
         },
       },
-      auditSink: { processEvent: (e: AuditEvent) => void calls.push(`audit ${e.user?.name}->${e.impersonatedUser?.name} ${e.responseStatus.code}`) },
+      auditSink: {
+        processEvent: (e: AuditEvent) => {
+          if (e.stage === 'ResponseComplete') calls.push(`audit ${e.user?.username}->${e.impersonatedUser?.username} ${e.responseStatus?.code}`);
+        },
+      },
     };
     const { ctx, res } = fakeContext({ url: '/api/v1/namespaces/a/pods', headers: { 'Impersonate-User': 'bob' } });
     await buildHandlerChain(async (c) => {

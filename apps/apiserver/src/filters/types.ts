@@ -44,24 +44,19 @@ export interface Authorizer {
   authorize(user: UserInfo, attrs: AuthorizationAttributes): Promise<AuthorizationDecision>;
 }
 
-/** A minimal audit.k8s.io/v1 Event, emitted once per request at ResponseComplete. */
-export interface AuditEvent {
-  auditID: string;
-  stage: 'ResponseComplete';
-  requestURI: string;
-  verb: string;
-  user?: UserInfo;
-  impersonatedUser?: UserInfo;
-  sourceIPs: string[];
-  userAgent?: string;
-  objectRef?: { resource: string; namespace?: string; name?: string; apiGroup?: string; apiVersion?: string; subresource?: string };
-  responseStatus: { code: number };
-  requestReceivedTimestamp: string;
-  stageTimestamp: string;
-}
+/** audit.k8s.io/v1 Event (apps/apiserver/src/audit/event.ts). */
+export type { AuditEvent } from '../audit/event';
+import type { AuditEvent } from '../audit/event';
+import type { AuditPolicy } from '../audit/policy';
 
+/**
+ * Receives the audit events of every request (apps/apiserver/src/audit/backend.ts). With a
+ * `policy`, levels and stages follow it; without, every request is audited at Metadata.
+ * A returned promise (blocking webhook mode) is awaited before the request completes.
+ */
 export interface AuditSink {
-  processEvent(event: AuditEvent): void;
+  policy?: AuditPolicy;
+  processEvent(event: AuditEvent): unknown;
 }
 
 /** The configuration values the chain reads (field names match ApiserverConfig). */

@@ -36,6 +36,12 @@ function legacyResources(defs: ResourceDefinition[]): Record<string, unknown>[] 
     if (d.subresources?.scale) {
       out.push({ name: `${d.plural}/scale`, singularName: '', namespaced: d.namespaced, group: 'autoscaling', version: 'v1', kind: 'Scale', verbs: SUB_VERBS });
     }
+    for (const [name, sub] of Object.entries(d.subresources?.others ?? {})) {
+      out.push({ name: `${d.plural}/${name}`, singularName: '', namespaced: d.namespaced, kind: sub.discovery?.kind ?? d.kind, verbs: sub.discovery?.verbs ?? SUB_VERBS });
+    }
+    for (const v of d.virtualSubresources ?? []) {
+      out.push({ name: `${d.plural}/${v.name}`, singularName: '', namespaced: d.namespaced, group: v.group, version: v.version, kind: v.kind, verbs: v.verbs });
+    }
     if (d.subresources?.status) {
       out.push({ name: `${d.plural}/status`, singularName: '', namespaced: d.namespaced, kind: d.kind, verbs: SUB_VERBS });
     }
@@ -56,6 +62,10 @@ function aggregatedResource(d: ResourceDefinition): Record<string, unknown> {
   const subs: Record<string, unknown>[] = [];
   if (d.subresources?.scale) subs.push({ subresource: 'scale', responseKind: { group: 'autoscaling', version: 'v1', kind: 'Scale' }, verbs: SUB_VERBS });
   if (d.subresources?.status) subs.push({ subresource: 'status', responseKind: { group: d.group, version: d.version, kind: d.kind }, verbs: SUB_VERBS });
+  for (const [name, sub] of Object.entries(d.subresources?.others ?? {})) {
+    subs.push({ subresource: name, responseKind: { group: d.group, version: d.version, kind: sub.discovery?.kind ?? d.kind }, verbs: sub.discovery?.verbs ?? SUB_VERBS });
+  }
+  for (const v of d.virtualSubresources ?? []) subs.push({ subresource: v.name, responseKind: { group: v.group, version: v.version, kind: v.kind }, verbs: v.verbs });
   if (subs.length) r.subresources = subs;
   return r;
 }

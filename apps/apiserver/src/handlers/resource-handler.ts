@@ -10,9 +10,13 @@ import { BUILTIN_PATCH_TYPES, patchTypeOf } from '../../../../libs/patch/src/app
 import { apiVersionOf } from '../../../../libs/registry/src/resource';
 import { ResourceDefinition, verbsOf } from '../../../../libs/registry/src/resource';
 import { Store } from '../../../../libs/registry/src/store';
+import { podsDefinition } from '../../../../libs/resources/src/core/pods';
 import type { RequestContext } from '../http/context';
 import { writeObject } from '../http/respond';
 import { decodeObject, readBody } from './body';
+import { handleBinding } from './binding';
+import { handleComponentStatuses } from './componentstatuses';
+import { applyWrite, decodeApplyConfiguration, isApplyPatch, trackWrite, validatePatchOptions } from './field-manager';
 import { parseDeleteParams } from './delete-options';
 import { checkUnknownFields } from './field-validation';
 import { parseListParams } from './list-params';
@@ -27,6 +31,9 @@ export interface StoreProvider {
   /** whether the scheme knows this apiVersion/kind (for upstream's decode error texts) */
   kindRegistered?(apiVersion: string, kind: string): boolean;
 }
+
+/** the pods definition, to reach the pods store from the `bindings` collection */
+const PODS = podsDefinition();
 
 const SUBRESOURCE_VERBS = new Set(['get', 'update', 'patch']);
 
@@ -49,11 +56,13 @@ export async function handleResource(
 
   if (info.subresource) {
     const sub = info.subresource;
-    const known = (sub === 'status' && def.subresources?.status) || (sub === 'scale' && def.subresources?.scale);
+    if (sub === 'binding' && def.group === '' && def.plural === 'pods' && info.name) return handleBinding(ctx, store, ns, info.name);
+    const other = sub !== 'status' && sub !== 'scale' && !!def.subresources?.others?.[sub];
+    const known = (sub === 'status' && def.subresources?.status) || (sub === 'scale' && def.subresources?.scale) || other;
     if (!known || !info.name) throw errors.notFoundPath();
     if (!SUBRESOURCE_VERBS.has(info.verb)) throw errors.methodNotAllowed();
     if (sub === 'scale') return handleScale(ctx, def, store, ns);
-    return handleStatus(ctx, def, store, ns);
+    return handleStatus(ctx, def, store, ns, other ? sub : 'status');
   }
 
   const kindRegistered = stores.kindRegistered?.bind(stores);
@@ -61,6 +70,8 @@ export async function handleResource(
   if (!verbs.includes(info.verb)) {
     throw errors.methodNotSupported({ group: def.group, resource: def.plural }, info.verb);
   }
+  if (def.group === '' && def.plural === 'bindings') return handleBinding(ctx, stores.storeFor(PODS), ns);
+  if (def.group === '' && def.plural === 'componentstatuses') return handleComponentStatuses(ctx, def, store);
   switch (info.verb) {
     case 'get':
       return respondObject(ctx, def, await store.get(ns, info.name, ctx.query.get('resourceVersion') ?? undefined));
@@ -82,7 +93,8 @@ export async function handleResource(
         throw errors.badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${info.name})`);
       }
       def.strategy.default?.(obj);
-      const created = await store.create(ns, obj, { dryRun: wp.dryRun });
+      def.strategy.fillFromRequestUser?.(obj, ctx.user);
+      const created = await store.create(ns, trackWrite(ctx, def, wp, undefined, obj), { dryRun: wp.dryRun });
       return respondObject(ctx, def, created, 201);
     }
     case 'update': {
@@ -90,9 +102,9 @@ export async function handleResource(
       const obj = decodeObject(ctx, await readBody(ctx), def, def.kind, apiVersionOf(def), kindRegistered);
       checkUnknownFields(ctx, def, obj, wp.fieldValidation);
       def.strategy.default?.(obj);
-      const { object, created } = await store.update(ns, info.name, () => deepCopy(obj), {
+      const { object, created } = await store.update(ns, info.name, (current) => trackWrite(ctx, def, wp, current, deepCopy(obj)), {
         dryRun: wp.dryRun,
-        createIfMissing: def.strategy.allowCreateOnUpdate ? async () => deepCopy(obj) : undefined,
+        createIfMissing: def.strategy.allowCreateOnUpdate ? async () => trackWrite(ctx, def, wp, undefined, deepCopy(obj)) : undefined,
       });
       await store.finishDeletionIfDone(object);
       return respondObject(ctx, def, object, created ? 201 : 200);
@@ -100,8 +112,10 @@ export async function handleResource(
     case 'patch': {
       assertPatchType(ctx);
       const wp = parseWriteParams(ctx.query, 'PatchOptions');
+      const force = validatePatchOptions(ctx.query, patchTypeOf(ctx.req.headers['content-type']));
       const body = await readBody(ctx);
       const contentType = (ctx.req.headers['content-type'] ?? '').split(';')[0].trim();
+      if (isApplyPatch(contentType)) return handleApply(ctx, def, store, ns, wp, body, force, '');
       const { object } = await store.update(
         ns,
         info.name,
@@ -116,7 +130,7 @@ export async function handleResource(
           if (!isObject(obj.metadata)) obj.metadata = {};
           checkUnknownFields(ctx, def, obj, wp.fieldValidation);
           def.strategy.default?.(obj);
-          return obj;
+          return trackWrite(ctx, def, wp, current, obj);
         },
         { dryRun: wp.dryRun },
       );
@@ -149,13 +163,16 @@ function respondObject(ctx: RequestContext, def: ResourceDefinition, obj: KObjec
   writeObject(ctx, code, t ? transformObject(def, t, obj, ctx.query.get('includeObject')) : obj);
 }
 
-async function handleStatus(ctx: RequestContext, def: ResourceDefinition, store: Store, ns: string): Promise<void> {
+/** The status subresource, and the others that write part of the object the same way (a CSR's approval). */
+async function handleStatus(ctx: RequestContext, def: ResourceDefinition, store: Store, ns: string, subresource = 'status'): Promise<void> {
   const name = ctx.info.name;
   if (ctx.info.verb === 'get') return respondObject(ctx, def, await store.get(ns, name));
   if (ctx.info.verb === 'patch') assertPatchType(ctx);
   const wp = parseWriteParams(ctx.query, ctx.info.verb === 'patch' ? 'PatchOptions' : 'UpdateOptions');
+  const force = ctx.info.verb === 'patch' ? validatePatchOptions(ctx.query, patchTypeOf(ctx.req.headers['content-type'])) : false;
   const body = await readBody(ctx);
   const contentType = (ctx.req.headers['content-type'] ?? '').split(';')[0].trim();
+  if (ctx.info.verb === 'patch' && isApplyPatch(contentType)) return handleApply(ctx, def, store, ns, wp, body, force, subresource);
   const desired = ctx.info.verb === 'update' ? decodeObject(ctx, body, def) : undefined;
   const { object } = await store.update(
     ns,
@@ -164,9 +181,9 @@ async function handleStatus(ctx: RequestContext, def: ResourceDefinition, store:
       const next = desired ? deepCopy(desired) : (applyPatch(contentType, current, body, def.modelType) as KObject);
       if (!isObject(next.metadata)) next.metadata = {};
       def.strategy.default?.(next);
-      return next;
+      return trackWrite(ctx, def, wp, current, next, subresource);
     },
-    { dryRun: wp.dryRun, subresource: 'status' },
+    { dryRun: wp.dryRun, subresource },
   );
   return respondObject(ctx, def, object);
 }
@@ -178,6 +195,58 @@ async function handleScale(ctx: RequestContext, def: ResourceDefinition, store: 
   const wp = parseWriteParams(ctx.query, ctx.info.verb === 'patch' ? 'PatchOptions' : 'UpdateOptions');
   const body = await readBody(ctx);
   const contentType = (ctx.req.headers['content-type'] ?? '').split(';')[0].trim();
-  const { object } = await store.update(ns, name, scaleMutation(def, ctx.info.verb, contentType, body), { dryRun: wp.dryRun, subresource: '' });
+  const mutate = scaleMutation(def, ctx.info.verb, contentType, body);
+  const { object } = await store.update(
+    ns,
+    name,
+    async (current) => trackWrite(ctx, def, wp, current, await mutate(deepCopy(current)), 'scale'),
+    { dryRun: wp.dryRun, subresource: '' },
+  );
   return writeObject(ctx, 200, getScale(def, object));
+}
+
+/**
+ * Server-side apply (PATCH with application/apply-patch+yaml): merge the configuration into the
+ * live object by schema and record the applier's fields; a missing object is created from it.
+ */
+async function handleApply(
+  ctx: RequestContext,
+  def: ResourceDefinition,
+  store: Store,
+  ns: string,
+  wp: ReturnType<typeof parseWriteParams>,
+  body: Buffer,
+  force: boolean,
+  subresource: string,
+): Promise<void> {
+  const name = ctx.info.name;
+  const config = decodeApplyConfiguration(body, def);
+  const finalize = (obj: KObject) => {
+    obj.kind = def.kind;
+    obj.apiVersion = apiVersionOf(def);
+    if (!isObject(obj.metadata)) obj.metadata = {};
+    checkUnknownFields(ctx, def, obj, wp.fieldValidation);
+    def.strategy.default?.(obj);
+  };
+  const { object, created } = await store.update(
+    ns,
+    name,
+    (current) => applyWrite(ctx, def, wp, current, config, force, finalize, subresource),
+    {
+      dryRun: wp.dryRun,
+      subresource,
+      createIfMissing:
+        subresource === ''
+          ? async () => {
+              const fresh = deepCopy(config);
+              fresh.metadata.name ??= name;
+              const obj = applyWrite(ctx, def, wp, undefined, fresh, force, finalize);
+              def.strategy.fillFromRequestUser?.(obj, ctx.user);
+              return obj;
+            }
+          : undefined,
+    },
+  );
+  if (subresource === '') await store.finishDeletionIfDone(object);
+  return respondObject(ctx, def, object, created ? 201 : 200);
 }

@@ -9,13 +9,27 @@ import { ResourceDefinition } from '../../../../libs/registry/src/resource';
 import { Mutation } from '../../../../libs/registry/src/store';
 import { parseDocument } from './body';
 
+/** a map[string]string selector (ReplicationController spec.selector), not a metav1.LabelSelector */
+function isSetSelector(sel: unknown): sel is Record<string, string> {
+  return isObject(sel) && Object.keys(sel).length > 0 && !('matchLabels' in sel) && !('matchExpressions' in sel) && Object.values(sel).every((v) => typeof v === 'string');
+}
+
+/** labels.SelectorFromSet(set).String(): k=v sorted by key, comma separated */
+function setSelectorString(sel: Record<string, string>): string {
+  return Object.keys(sel)
+    .sort()
+    .map((k) => `${k}=${sel[k]}`)
+    .join(',');
+}
+
 export function getScale(def: ResourceDefinition, obj: KObject): Record<string, unknown> {
   const s = def.subresources!.scale!;
   const m = obj.metadata;
   const status: Record<string, unknown> = { replicas: Number(getPath(obj, s.statusReplicasPath) ?? 0) };
   if (s.labelSelectorPath) {
     const sel = getPath(obj, s.labelSelectorPath);
-    if (isObject(sel)) status.selector = formatLabelSelector(sel as Parameters<typeof formatLabelSelector>[0]);
+    if (isSetSelector(sel)) status.selector = setSelectorString(sel);
+    else if (isObject(sel)) status.selector = formatLabelSelector(sel as Parameters<typeof formatLabelSelector>[0]);
     else if (typeof sel === 'string') status.selector = sel;
   }
   return {

@@ -27,6 +27,8 @@ export interface RouterDeps {
   watchMetrics?: WatchMetrics;
   /** pods/log, exec, attach, portforward and the proxy subresources (handlers/connect.ts) */
   connect?: { handles(ctx: RequestContext): boolean; serve(ctx: RequestContext): Promise<void> };
+  /** serviceaccounts/token, tokenreviews, selfsubjectreviews, OIDC discovery (authn/authentication.ts) */
+  authn?: { handles(ctx: RequestContext): boolean; serve(ctx: RequestContext): Promise<void> };
   /** test-only: requests to this path throw inside the handler (ApiserverConfig.testPanicPath) */
   testPanicPath?: string;
 }
@@ -41,6 +43,7 @@ export function createRouter(deps: RouterDeps): Handler {
       const def = deps.registry.lookup(info.apiGroup, info.apiVersion, info.resource);
       if (!def) throw errors.notFoundPath();
       if (deps.connect?.handles(ctx)) return deps.connect.serve(ctx);
+      if (deps.authn?.handles(ctx)) return deps.authn.serve(ctx);
       return handleResource(ctx, def, deps.stores, deps.minRequestTimeoutSeconds, deps.watchMetrics);
     }
     if (await deps.health.serve(ctx)) return;
@@ -57,6 +60,7 @@ export function createRouter(deps: RouterDeps): Handler {
     }
     if (ctx.path.startsWith('/openapi/') && deps.openapi.serve(ctx)) return;
     if (deps.discovery.serve(ctx)) return;
+    if (deps.authn?.handles(ctx)) return deps.authn.serve(ctx);
     if (ctx.path === '/' ) {
       return writeObject(ctx, 200, { paths: rootPaths(deps.registry) });
     }

@@ -22,7 +22,7 @@ import { encodeContinue } from '../continue-token';
 import { EXPIRED_CONTINUE_MESSAGE, EXPIRED_LIST_MESSAGE, InconsistentContinueError, storageErrors } from '../errors';
 import { checkPreconditions } from '../preconditions';
 import { parseResourceVersion } from '../resource-version';
-import { decodeObject, encodeObject } from './codec';
+import { decodeObject, encodeObject, readStoredValue, storedValue } from './codec';
 import { isCompactedError, isFutureRevisionError, mapEtcdError } from './etcd-errors';
 import { EtcdWatch } from './etcd-watch';
 import { fullKey, fullPrefix, normalizePrefix, prefixRangeEnd } from './keys';
@@ -64,15 +64,19 @@ export const DEFAULT_GRPC_OPTIONS = {
 };
 
 interface KeyState {
-  /** stored JSON, null when the key is absent */
+  /** stored JSON (decrypted), null when the key is absent */
   raw: string | null;
+  /** read with an old encryption key: an update must rewrite it even if unchanged */
+  stale?: boolean;
   /** modRevision ('0' when absent) */
   rev: string;
 }
 
 function stateOf(resp: IRangeResponse | undefined): KeyState {
   const kv = resp?.kvs[0];
-  return kv ? { raw: kv.value.toString('utf8'), rev: kv.mod_revision } : { raw: null, rev: '0' };
+  if (!kv) return { raw: null, rev: '0' };
+  const { data, stale } = readStoredValue(kv.value, kv.key.toString('utf8'));
+  return { raw: data, rev: kv.mod_revision, stale };
 }
 
 function modRevisionEquals(key: Buffer, rev: string): ICompare {
@@ -129,7 +133,7 @@ export class EtcdStorage implements Storage {
       const lease = await this.leaseFor(opts?.ttlSeconds);
       resp = await this.client.kv.txn({
         compare: [modRevisionEquals(kb, '0')],
-        success: [{ request_put: { key: kb, value: Buffer.from(data), lease } }],
+        success: [{ request_put: { key: kb, value: storedValue(data, fk), lease } }],
         failure: [],
       });
     } catch (e) {
@@ -152,12 +156,12 @@ export class EtcdStorage implements Storage {
       const updated = await tryUpdate(current);
       const data = encodeObject(updated);
       // upstream skips writes that would not change the stored bytes
-      if (state.raw !== null && data === state.raw) return decodeObject(state.raw, state.rev, fk);
+      if (state.raw !== null && data === state.raw && !state.stale) return decodeObject(state.raw, state.rev, fk);
       const lease = await this.call(this.leaseFor(opts?.ttlSeconds), key, fk);
       const resp = await this.call(
         this.client.kv.txn({
           compare: [modRevisionEquals(kb, state.rev)],
-          success: [{ request_put: { key: kb, value: Buffer.from(data), lease } }],
+          success: [{ request_put: { key: kb, value: storedValue(data, fk), lease } }],
           failure: [{ request_range: { key: kb } }],
         }),
         key,
@@ -278,7 +282,7 @@ export class EtcdStorage implements Storage {
         }
         const kv = kvs[i];
         lastKey = kv.key;
-        const obj = decodeObject(kv.value, kv.mod_revision, keyPrefix);
+        const obj = decodeObject(kv.value, kv.mod_revision, kv.key.toString('utf8'));
         if (pred === undefined || pred(obj)) items.push(obj);
       }
       if (!hasMore || !recursive) break;

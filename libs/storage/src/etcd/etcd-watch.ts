@@ -122,7 +122,7 @@ export class EtcdWatch implements Watcher {
         req.serializable = false;
       }
       for (const kv of resp.kvs) {
-        out.push({ type: 'ADDED', object: decodeObject(kv.value, kv.mod_revision, this.p.fullKey) });
+        out.push({ type: 'ADDED', object: decodeObject(kv.value, kv.mod_revision, kv.key.toString('utf8')) });
       }
       if (!resp.more || resp.kvs.length === 0) return rev;
       req.key = Buffer.concat([resp.kvs[resp.kvs.length - 1].key, Buffer.from([0])]);

@@ -26,7 +26,7 @@ import { encodeContinue } from '../continue-token';
 import { EXPIRED_CONTINUE_MESSAGE, EXPIRED_LIST_MESSAGE, InconsistentContinueError, storageErrors } from '../errors';
 import { checkPreconditions } from '../preconditions';
 import { parseResourceVersion } from '../resource-version';
-import { decodeObject, encodeObject } from '../etcd/codec';
+import { decodeObject, encodeObject, readStoredValue, storedValue } from '../etcd/codec';
 import { fullKey, fullPrefix, normalizePrefix, prefixRangeEnd } from '../etcd/keys';
 import { KeyState, LogRow, NameRange, SqliteLog } from './log';
 import { Notifier } from './notifier';
@@ -115,7 +115,7 @@ export class SqliteStorage implements Storage {
           createRevision: 0,
           prevRevision: prev?.id ?? 0,
           expiresAt: expiryFor(opts?.ttlSeconds),
-          value: data,
+          value: storedValue(data, fk),
           oldValue: null,
         },
         prev,
@@ -134,13 +134,14 @@ export class SqliteStorage implements Storage {
     for (let attempt = 1; ; attempt++) {
       const live = state !== undefined && !state.deleted ? state : undefined;
       if (live === undefined && !ignoreNotFound) throw storageErrors.keyNotFound(key, fk);
-      const raw = live === undefined ? null : live.value.toString('utf8');
+      const read = live === undefined ? null : readStoredValue(live.value, fk);
+      const raw = read === null ? null : read.data;
       const current = raw === null ? null : decodeObject(raw, String((live as KeyState).id), fk);
       checkPreconditions(opts?.preconditions, key, fk, current);
       const updated = await tryUpdate(current);
       const data = encodeObject(updated);
       // as upstream: a write that would not change the stored bytes is skipped
-      if (raw !== null && data === raw) return decodeObject(raw, String((live as KeyState).id), fk);
+      if (raw !== null && data === raw && !read?.stale) return decodeObject(raw, String((live as KeyState).id), fk);
       this.ensureOpen(key, fk);
       const seen = state?.id ?? 0;
       const result = this.log.transaction((): { row?: LogRow; now?: KeyState } => {
@@ -155,7 +156,7 @@ export class SqliteStorage implements Storage {
             createRevision: nowLive?.createRevision ?? 0,
             prevRevision: now?.id ?? 0,
             expiresAt: expiryFor(opts?.ttlSeconds),
-            value: data,
+            value: storedValue(data, fk),
             oldValue: nowLive?.value ?? null,
           },
           now,
@@ -246,7 +247,7 @@ export class SqliteStorage implements Storage {
         break;
       }
       lastKey = r.name;
-      const obj = decodeObject(r.value, String(r.id), keyPrefix);
+      const obj = decodeObject(r.value, String(r.id), r.name.toString('utf8'));
       if (pred === undefined || pred(obj)) items.push(obj);
     }
 
