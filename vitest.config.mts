@@ -8,7 +8,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['apps/**/*.test.ts', 'libs/**/*.test.ts'],
+          include: ['apps/**/*.test.ts', 'libs/**/*.test.ts', 'deploy/**/*.test.ts'],
           testTimeout: 30_000,
           hookTimeout: 60_000,
         },
