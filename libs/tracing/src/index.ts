@@ -14,3 +14,4 @@ export {
   type Context,
   type Span,
 } from './spans';
+export { runTracedJob, withTraceContext, type TracedJobData } from './jobs';

@@ -20,6 +20,7 @@ import { request as httpRequest } from 'node:http';
 import { Agent, request as httpsRequest } from 'node:https';
 import { loadKubeconfig, type ClientConfig } from '../../../kubelet-sim/src/kube-client';
 import { wireEvent, type AuditEvent } from './event';
+import { runTracedJob, SpanKind, TracedJobData, withSpan, withTraceContext } from '../../../../libs/tracing/src';
 
 export interface WebhookBackendOptions {
   /** the kubeconfig file */
@@ -131,7 +132,8 @@ export class WebhookBackend {
       name,
       async (job, token) => {
         try {
-          await this.sendWithRetry((job.data as Batch).events);
+          const data = job.data as Batch & TracedJobData;
+          await runTracedJob('audit.webhook.Send', data, () => this.sendWithRetry(data.events));
         } catch (e) {
           if (!this.closed) throw e;
           // stopping: the batch goes back to the head of the queue for the next start
@@ -198,7 +200,7 @@ export class WebhookBackend {
       const q = this.queue;
       // chained: batches reach Redis in the order they were formed
       this.enqueueChain = this.enqueueChain
-        .then(() => q.add('batch', batch, { removeOnComplete: true }))
+        .then(() => withSpan('audit.webhook.Enqueue', { 'audit.events': batch.events.length }, () => q.add('batch', withTraceContext(batch), { removeOnComplete: true }), SpanKind.PRODUCER))
         .then(
           () => undefined,
           (e: unknown) => this.log(`could not enqueue ${batch.events.length} events: ${(e as Error).message}`),
