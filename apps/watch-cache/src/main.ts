@@ -7,6 +7,9 @@ import 'reflect-metadata';
 import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { startTracingFromFlag } from '../../apiserver/src/config/tracing-flag';
+import { installEncryptionAtRest } from '../../apiserver/src/encryption/encryption-at-rest';
+import { ResourceRegistry } from '../../../libs/registry/src/registry';
+import { builtinResources } from '../../../libs/resources/src';
 import { parseWatchCacheFlags, WatchCacheConfig } from './options';
 import { WatchCacheLifecycle, WatchCacheModule } from './watch-cache.module';
 
@@ -30,6 +33,8 @@ export async function startWatchCache(config: WatchCacheConfig): Promise<Running
 export async function runWatchCache(argv: string[]): Promise<void> {
   const config = parseWatchCacheFlags(argv);
   startTracingFromFlag('watch-cache', config.tracingConfigFile);
+  // reads of encrypted values are decrypted here (the registry only maps keys to resources)
+  installEncryptionAtRest(config.encryption, new ResourceRegistry(builtinResources()), config.etcdPrefix);
   const running = await startWatchCache(config);
   console.log(`kubernest watch-cache serving gRPC on ${config.bindAddress}:${running.port}`);
   if (running.metricsPort) console.log(`kubernest watch-cache serving metrics on http://${config.bindAddress}:${running.metricsPort}/metrics`);

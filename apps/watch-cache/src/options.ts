@@ -1,5 +1,7 @@
 /** Flags of `kubernest watch-cache`. */
 import { FlagError, flag, flagTypes, isHttpURL, parseFlags, tracingConfigFileFlag } from '../../apiserver/src/config';
+import { encryptionConfigFrom, encryptionFlagSpecs } from '../../apiserver/src/encryption/encryption-options';
+import type { EncryptionConfig } from '../../../libs/storage/src/encryption/config';
 
 export const watchCacheFlagSpecs = {
   etcdServers: flag({
@@ -25,6 +27,8 @@ export const watchCacheFlagSpecs = {
     validate: (v: number) => (v < 0 || v > 65535 ? `--metrics-port ${v} must be between 0 and 65535, inclusive` : undefined),
   }),
   tracingConfigFile: tracingConfigFileFlag(),
+  // the replicas' EncryptionConfiguration: the cache reads (decrypts) what they wrote
+  ...encryptionFlagSpecs,
   shutdownGracePeriod: flag({
     name: 'shutdown-grace-period',
     type: flagTypes.duration,
@@ -43,6 +47,8 @@ export interface WatchCacheConfig {
   shutdownGraceMs: number;
   /** --tracing-config-file ('' = no tracing) */
   tracingConfigFile: string;
+  /** --encryption-provider-config, parsed (the same file as the replicas') */
+  encryption?: EncryptionConfig;
 }
 
 export function parseWatchCacheFlags(argv: string[]): WatchCacheConfig {
@@ -60,5 +66,15 @@ export function parseWatchCacheFlags(argv: string[]): WatchCacheConfig {
     metricsPort: values.metricsPort,
     shutdownGraceMs: values.shutdownGracePeriod,
     tracingConfigFile: values.tracingConfigFile,
+    ...encryption(values),
   };
+}
+
+function encryption(v: { encryptionProviderConfig: string }): { encryption?: EncryptionConfig } {
+  try {
+    const { encryption: cfg } = encryptionConfigFrom(v);
+    return cfg ? { encryption: cfg } : {};
+  } catch (e) {
+    throw new FlagError((e as Error).message);
+  }
 }
