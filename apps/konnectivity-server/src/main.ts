@@ -30,6 +30,6 @@ export async function runKonnectivityServer(argv: string[]): Promise<void> {
   const { server } = await startKonnectivityServer(options);
   const p = server.ports;
   console.log(
-    `kubernest konnectivity-server ${options.serverId} (count ${options.serverCount}) serving agents on port ${p.agent}, front end (${options.mode}) on port ${p.server}, health on port ${p.health}`,
+    `kubernest konnectivity-server ${options.serverId} (count ${options.serverCount}) serving agents on port ${p.agent}, front end (${options.mode}) on ${options.udsName ? `unix socket ${options.udsName}` : `port ${p.server}`}, health on port ${p.health}`,
   );
 }

@@ -1,6 +1,7 @@
 /** Flags of `kubernest konnectivity-server` (names follow upstream proxy-server where they exist). */
 import { randomUUID } from 'node:crypto';
 import { FlagError, flag, flagTypes, parseFlags } from '../../apiserver/src/config';
+import { DEFAULT_WINDOW } from '../../../libs/konnectivity/src/flow';
 import { parseStrategies } from '../../../libs/konnectivity/src/identifiers';
 import type { ProxyServerOptions, TlsFiles } from '../../../libs/konnectivity/src/server';
 
@@ -18,6 +19,12 @@ export const konnectivityServerFlagSpecs = {
   serverPort: port('server-port', 8090, 'Port the front end (API server side) listens on. 0 picks a free port.'),
   agentPort: port('agent-port', 8091, 'Port agents connect to (AgentService/Connect). 0 picks a free port.'),
   healthPort: port('health-port', 8092, 'Port of /healthz, /readyz and /metrics. 0 picks a free port.'),
+  udsName: flag({
+    name: 'uds-name',
+    type: flagTypes.string,
+    default: '',
+    usage: 'uds-name should be empty for TCP traffic. For UDS set to its name: the front end listens on this Unix socket (no TLS) instead of --server-port.',
+  }),
   serverBindAddress: flag({ name: 'server-bind-address', type: flagTypes.string, default: '', usage: 'Address the front end binds to ("" = all interfaces).' }),
   agentBindAddress: flag({ name: 'agent-bind-address', type: flagTypes.string, default: '', usage: 'Address the agent port binds to ("" = all interfaces).' }),
   healthBindAddress: flag({ name: 'health-bind-address', type: flagTypes.string, default: '', usage: 'Address the health port binds to ("" = all interfaces).' }),
@@ -45,7 +52,7 @@ export const konnectivityServerFlagSpecs = {
   flowControlWindow: flag({
     name: 'flow-control-window',
     type: flagTypes.int,
-    default: 256 * 1024,
+    default: DEFAULT_WINDOW,
     usage: 'Per-connection window (bytes) granted to peers that negotiate Kubernest flow control.',
     validate: (v: number) => (v < 16 * 1024 ? '--flow-control-window must be at least 16384' : undefined),
   }),
@@ -63,6 +70,7 @@ export function parseKonnectivityServerFlags(argv: string[]): ProxyServerOptions
     description: 'The Konnectivity proxy server: agents connect in, the API server dials cluster addresses through them.',
   });
   if (v.mode !== 'grpc' && v.mode !== 'http-connect') throw new FlagError(`--mode ${JSON.stringify(v.mode)}: must be grpc or http-connect`);
+  if (v.udsName && (v.serverCert || v.serverKey || v.serverCaCert)) throw new FlagError('--uds-name: the Unix socket front end has no TLS; do not set --server-cert, --server-key or --server-ca-cert');
   let strategies;
   try {
     strategies = parseStrategies(v.proxyStrategies);
@@ -84,5 +92,6 @@ export function parseKonnectivityServerFlags(argv: string[]): ProxyServerOptions
     serverTls: tls('server', v.serverCert, v.serverKey, v.serverCaCert),
     dialTimeoutMs: v.dialTimeout,
     window: v.flowControlWindow,
+    udsName: v.udsName || undefined,
   };
 }

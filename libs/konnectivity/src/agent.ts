@@ -13,6 +13,7 @@ import { readFileSync } from 'node:fs';
 import { connect as netConnect, isIP, Socket } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
 import { DEFAULT_WINDOW, MAX_CHUNK, parseWindow, UNCONTROLLED_QUEUE_LIMIT } from './flow';
+import { tunnelChannelOptions } from './grpc-tuning';
 import { Allowlist, splitHostPort } from './identifiers';
 import { AgentMetrics } from './metrics';
 import { agentService, MD_AGENT_ID, MD_AGENT_IDENTIFIERS, MD_AUTHORIZATION, MD_FLOW_CONTROL, MD_SERVER_COUNT, MD_SERVER_ID, Packet, PacketType, packetTypeName, pkt } from './proto';
@@ -281,7 +282,7 @@ export class KonnectivityAgent {
     const channelOpts: grpc.ChannelOptions = {
       // a channel of its own = a TCP connection of its own, so a load balancer can route it to another server
       'grpc.use_local_subchannel_pool': 1,
-      'grpc.max_receive_message_length': 16 << 20,
+      ...tunnelChannelOptions(),
       'grpc.keepalive_time_ms': 30_000,
       'grpc.initial_reconnect_backoff_ms': 1000,
     };

@@ -26,8 +26,8 @@
  * that one connection (error "receive buffer overflow") when a reader falls that far behind.
  */
 
-export const DEFAULT_WINDOW = 256 * 1024;
-export const MAX_CHUNK = 32 * 1024;
+export const DEFAULT_WINDOW = 1024 * 1024;
+export const MAX_CHUNK = 256 * 1024;
 export const UNCONTROLLED_QUEUE_LIMIT = 8 * 1024 * 1024;
 
 export interface PipeSink {

@@ -8,3 +8,5 @@ export { KonnectivityAgent, TEST_DIAL_DELAY_ENV } from './agent';
 export type { AgentOptions } from './agent';
 export { TunnelDialer, TunnelSocket, TunnelDialError } from './tunnel-dialer';
 export type { TunnelDialerOptions } from './tunnel-dialer';
+export { CertWatcher, reloadingServerCredentials, reloadingTlsServer, DEFAULT_CERT_RELOAD_INTERVAL_MS } from './cert-reload';
+export { HTTP2_WINDOW, MAX_FRAME, MAX_MESSAGE, tunnelChannelOptions } from './grpc-tuning';

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { MethodDefinition, ServiceDefinition } from '@grpc/grpc-js';
 import * as protobuf from 'protobufjs';
 import { findProtoFile } from '../../protobuf/src/proto-file';
+import { decodePacket, encodePacket } from './codec';
 
 const PROTO_REL = join('proto', 'konnectivity', 'konnectivity.proto');
 
@@ -91,12 +92,14 @@ function compact(p: Packet): Record<string, unknown> {
   return out;
 }
 
-export function encodePacket(p: Packet): Buffer {
+/** protobufjs (reflection) encoding: the reference the hand-written codec (codec.ts) is tested against */
+export function encodePacketReflect(p: Packet): Buffer {
   const t = T();
   return Buffer.from(t.encode(t.fromObject(compact(p))).finish());
 }
 
-export function decodePacket(b: Buffer): Packet {
+/** protobufjs (reflection) decoding: the reference for codec.ts */
+export function decodePacketReflect(b: Buffer): Packet {
   const t = T();
   const o = t.toObject(t.decode(b), { longs: String, enums: Number, defaults: false, bytes: Buffer, oneofs: false }) as Record<string, any>;
   const p: Packet = { type: Number(o.type ?? 0) };
@@ -113,6 +116,9 @@ export function decodePacket(b: Buffer): Packet {
   if (o.windowUpdate) p.windowUpdate = { connectID: str(o.windowUpdate.connectID), bytes: str(o.windowUpdate.bytes) };
   return p;
 }
+
+/** Packet ⇄ wire bytes: the hand-written codec (codec.ts), the hot path of every hop */
+export { decodePacket, encodePacket };
 
 // ---- packet constructors ------------------------------------------------------------------------
 

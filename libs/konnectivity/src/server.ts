@@ -13,12 +13,14 @@
  *   once with "agent ... disconnected while dialing ..." when there is none;
  * - DRAIN: a draining agent gets no new dials; its open connections continue.
  */
-import { readFileSync } from 'node:fs';
+import { lstatSync, unlinkSync } from 'node:fs';
 import { createServer as createHttpServer, Server as HttpServer } from 'node:http';
 import { createServer as createNetServer, Server as NetServer, Socket } from 'node:net';
-import { createServer as createTlsServer } from 'node:tls';
+import { createServer as createTlsServer, Server as TlsServer } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
+import { CertWatcher, reloadingServerCredentials, reloadingTlsServer } from './cert-reload';
 import { chunks, CreditPipe, DEFAULT_WINDOW, parseWindow, PipeSink, UNCONTROLLED_QUEUE_LIMIT } from './flow';
+import { MAX_MESSAGE, tuneServerAfterBind, tuneServerBeforeBind } from './grpc-tuning';
 import { AgentIdentifiers, parseIdentifiers, ProxyStrategy, splitHostPort, strategyAccepts } from './identifiers';
 import { ServerMetrics } from './metrics';
 import {
@@ -62,6 +64,10 @@ export interface ProxyServerOptions {
   dialTimeoutMs: number;
   /** the per-connection window this server grants peers that take part in flow control */
   window?: number;
+  /** serve the front end on this Unix socket instead of TCP (upstream --uds-name; no TLS) */
+  udsName?: string;
+  /** how often the TLS certificate files are checked for changes (0 = never; default 5 s) */
+  certReloadIntervalMs?: number;
   log?: (msg: string) => void;
 }
 
@@ -142,6 +148,7 @@ export class ProxyServer {
   private frontServer?: grpc.Server;
   private httpFront?: NetServer;
   private health?: HttpServer;
+  private readonly certWatchers: CertWatcher[] = [];
   private readonly window: number;
   private readonly log: (msg: string) => void;
   ports = { agent: 0, server: 0, health: 0 };
@@ -156,34 +163,63 @@ export class ProxyServer {
 
   async start(): Promise<void> {
     const o = this.opts;
-    this.agentServer = new grpc.Server({ 'grpc.max_receive_message_length': 16 << 20, 'grpc.keepalive_time_ms': 30_000 });
+    this.agentServer = new grpc.Server({ 'grpc.max_receive_message_length': MAX_MESSAGE, 'grpc.keepalive_time_ms': 30_000 });
     this.agentServer.addService(agentServiceDefinition, { Connect: (call: GrpcStream) => this.onAgent(call) });
-    this.ports.agent = await bind(this.agentServer, o.agentBindAddress, o.agentPort, serverCreds(o.agentTls));
+    tuneServerBeforeBind(this.agentServer);
+    this.ports.agent = await bind(this.agentServer, o.agentBindAddress, o.agentPort, this.grpcCreds(o.agentTls));
+    tuneServerAfterBind(this.agentServer);
     if (o.mode === 'grpc') {
-      this.frontServer = new grpc.Server({ 'grpc.max_receive_message_length': 16 << 20 });
+      this.frontServer = new grpc.Server({ 'grpc.max_receive_message_length': MAX_MESSAGE });
       this.frontServer.addService(proxyServiceDefinition, { Proxy: (call: GrpcStream) => new GrpcFrontend(this, call) });
-      this.ports.server = await bind(this.frontServer, o.serverBindAddress, o.serverPort, serverCreds(o.serverTls));
+      tuneServerBeforeBind(this.frontServer);
+      if (o.udsName) await bindUnix(this.frontServer, o.udsName);
+      else this.ports.server = await bind(this.frontServer, o.serverBindAddress, o.serverPort, this.grpcCreds(o.serverTls));
+      tuneServerAfterBind(this.frontServer);
     } else {
       const onSocket = (s: Socket) => new HttpFrontend(this, s);
-      this.httpFront = o.serverTls
-        ? createTlsServer(
-            {
-              cert: readFileSync(o.serverTls.certFile),
-              key: readFileSync(o.serverTls.keyFile),
-              ca: o.serverTls.caFile ? readFileSync(o.serverTls.caFile) : undefined,
-              requestCert: !!o.serverTls.caFile,
-              rejectUnauthorized: !!o.serverTls.caFile,
-            },
-            onSocket,
-          )
-        : createNetServer(onSocket);
-      this.ports.server = await listen(this.httpFront, o.serverBindAddress, o.serverPort);
+      if (o.serverTls && !o.udsName) {
+        let tlsServer: TlsServer | undefined;
+        const r = reloadingTlsServer(o.serverTls, () => tlsServer, o.certReloadIntervalMs, this.log);
+        this.certWatchers.push(r.watcher);
+        tlsServer = createTlsServer({ ...r.options, requestCert: !!o.serverTls.caFile, rejectUnauthorized: !!o.serverTls.caFile }, onSocket);
+        this.httpFront = tlsServer;
+      } else {
+        this.httpFront = createNetServer(onSocket);
+      }
+      if (o.udsName) {
+        removeStaleSocket(o.udsName);
+        await new Promise<void>((resolve, reject) => {
+          this.httpFront!.once('error', reject);
+          this.httpFront!.listen(o.udsName, () => {
+            this.httpFront!.off('error', reject);
+            resolve();
+          });
+        });
+      } else {
+        this.ports.server = await listen(this.httpFront, o.serverBindAddress, o.serverPort);
+      }
     }
     this.health = createHttpServer((req, res) => void this.serveHealth(req.url ?? '/', res));
     this.ports.health = await listen(this.health, o.healthBindAddress, o.healthPort);
   }
 
+  /** TLS credentials that follow certificate file changes (or plaintext without files) */
+  private grpcCreds(tls?: TlsFiles): grpc.ServerCredentials {
+    if (!tls) return grpc.ServerCredentials.createInsecure();
+    const r = reloadingServerCredentials(tls, this.opts.certReloadIntervalMs, this.log);
+    this.certWatchers.push(r.watcher);
+    return r.credentials;
+  }
+
+  /** check the certificate files now (tests; the watchers also poll) */
+  reloadCertificates(): boolean {
+    let changed = false;
+    for (const w of this.certWatchers) changed = w.check() || changed;
+    return changed;
+  }
+
   async stop(): Promise<void> {
+    for (const w of this.certWatchers) w.stop();
     for (const b of [...this.backends.values()]) b.call.end();
     this.httpFront?.close();
     this.health?.close();
@@ -737,13 +773,18 @@ class HttpFrontend implements Frontend {
 
 // ---- helpers ------------------------------------------------------------------------------------
 
-function serverCreds(tls?: TlsFiles): grpc.ServerCredentials {
-  if (!tls) return grpc.ServerCredentials.createInsecure();
-  return grpc.ServerCredentials.createSsl(
-    tls.caFile ? readFileSync(tls.caFile) : null,
-    [{ cert_chain: readFileSync(tls.certFile), private_key: readFileSync(tls.keyFile) }],
-    !!tls.caFile,
-  );
+/** a leftover socket file from an earlier run would make the bind fail (as upstream, remove it) */
+function removeStaleSocket(path: string): void {
+  try {
+    if (lstatSync(path).isSocket()) unlinkSync(path);
+  } catch {
+    // does not exist
+  }
+}
+
+function bindUnix(server: grpc.Server, path: string): Promise<void> {
+  removeStaleSocket(path);
+  return new Promise((resolve, reject) => server.bindAsync(`unix:${path}`, grpc.ServerCredentials.createInsecure(), (err) => (err ? reject(err) : resolve())));
 }
 
 function bind(server: grpc.Server, host: string, port: number, creds: grpc.ServerCredentials): Promise<number> {

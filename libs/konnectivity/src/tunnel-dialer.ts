@@ -13,6 +13,7 @@ import { readFileSync } from 'node:fs';
 import { Duplex } from 'node:stream';
 import * as grpc from '@grpc/grpc-js';
 import { DEFAULT_WINDOW, MAX_CHUNK, parseWindow, UNCONTROLLED_QUEUE_LIMIT } from './flow';
+import { tunnelChannelOptions } from './grpc-tuning';
 import { MD_FLOW_CONTROL, Packet, PacketType, pkt, proxyService, randomID } from './proto';
 
 export interface TunnelDialerOptions {
@@ -129,6 +130,14 @@ export class TunnelSocket extends Duplex {
     }
     if (off < chunk.length) this.waiting = { chunk: chunk.subarray(off), cb };
     else cb();
+  }
+
+  /**
+   * Writes buffered together (corked, or queued while waiting for credit) leave as few DATA packets
+   * as possible (each packet costs a gRPC message at every hop); split again at MAX_CHUNK.
+   */
+  override _writev(chunks: { chunk: Buffer }[], cb: (e?: Error | null) => void): void {
+    this._write(chunks.length === 1 ? chunks[0].chunk : Buffer.concat(chunks.map((c) => c.chunk)), 'binary', cb);
   }
 
   override _final(cb: (e?: Error | null) => void): void {
@@ -279,7 +288,7 @@ export class TunnelDialer {
           opts.tls.certFile ? readFileSync(opts.tls.certFile) : null,
         )
       : grpc.credentials.createInsecure();
-    const channelOpts: grpc.ChannelOptions = { 'grpc.max_receive_message_length': 16 << 20 };
+    const channelOpts: grpc.ChannelOptions = tunnelChannelOptions();
     if (opts.tls?.serverName) channelOpts['grpc.ssl_target_name_override'] = opts.tls.serverName;
     this.client = new grpc.Client(opts.address, creds, channelOpts);
     this.window = opts.window ?? DEFAULT_WINDOW;

@@ -418,6 +418,9 @@ export class ConnectHandler {
     let seen1 = false;
     let errText = '';
     const stream = new Duplex({
+      // a few tunnel packets in flight each way rather than one 16 KiB default (throughput)
+      readableHighWaterMark: 256 * 1024,
+      writableHighWaterMark: 256 * 1024,
       read() {
         if (ws.isPaused) ws.resume();
       },
@@ -458,6 +461,11 @@ export class ConnectHandler {
     let opened = false;
     ws.on('error', (e) => {
       if (opened) stream.destroy(e);
+    });
+    // the connection to the kubelet failed (e.g. the tunnel server or agent carrying it is gone):
+    // an error for the stream's user now, not a clean end once the WebSocket notices the close
+    sock.on('error', (e: Error) => {
+      if (opened && !stream.destroyed) stream.destroy(new Error(`lost the connection to the kubelet: ${e.message}`));
     });
     // listeners first: frames sent with the 101 are emitted before a later 'open' continuation runs
     await new Promise<void>((resolve, reject) => {

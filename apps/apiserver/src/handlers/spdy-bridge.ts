@@ -133,6 +133,18 @@ async function forwardPair(p: PfPair, podDesc: string, dial: (port: number) => P
   data.on('close', () => {
     if (!pod.destroyed) pod.destroy();
   });
+  // Once the pod side is gone (it ended, or its tunnel/kubelet connection failed), keep reading and
+  // discarding what the client still sends on the data stream. An unread stream makes the session
+  // stop reading its transport (SpdySession maxBuffered); kubectl (moby/spdystream) then blocks in
+  // a data write holding its connection's write lock, so its RST_STREAM for this stream never goes
+  // out and it never gets to read our error: the port-forward would hang instead of ending.
+  pod.on('close', () => {
+    data.unpipe(pod);
+    if (!data.destroyed && !data.readableEnded) {
+      data.on('data', () => undefined);
+      data.resume();
+    }
+  });
 }
 
 // exec / attach -------------------------------------------------------------------------------
