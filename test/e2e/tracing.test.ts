@@ -1,16 +1,19 @@
 /**
- * Tracing across services (issue: operations): an API replica and a watch-cache, both started
- * with --tracing-config-file, export spans to an OTLP/gRPC receiver; one request carrying a
- * client's `traceparent` yields one trace with the replica's KubernetesAPI span (a child of the
- * client's span), its storage span, and the watch-cache's server span for the consistent read.
+ * Tracing across services (issue: operations): an API replica, a watch-cache, a tunnel server and
+ * its agent, all started with --tracing-config-file, export spans to an OTLP/gRPC receiver. One
+ * request carrying a client's `traceparent` yields one trace with the replica's KubernetesAPI span
+ * (a child of the client's span), its storage span and the watch-cache's server span; one
+ * `kubectl logs` yields one trace with spans from the replica, the watch-cache, the tunnel server
+ * and the agent (the dial's context travels in the DIAL_REQ).
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiserverInstance, startApiserver } from '../harness/apiserver';
+import { ApiserverInstance, kubectl, startApiserver } from '../harness/apiserver';
 import { EtcdInstance, startEtcd } from '../harness/etcd';
-import { waitFor } from '../harness/konnectivity';
+import { KonnectivityAgentInstance, KonnectivityServerInstance, startKonnectivityAgent, startKonnectivityServer, waitFor } from '../harness/konnectivity';
+import { KubeletSimInstance, startKubeletSim, writeTunnelEgressConfig } from '../harness/kubelet-sim';
 import { OtlpReceiver, startOtlpReceiver, tracingConfigYaml } from '../harness/otlp-receiver';
 import { startWatchCache, WatchCacheInstance } from '../harness/watch-cache';
 
@@ -19,6 +22,9 @@ let etcd: EtcdInstance;
 let cache: WatchCacheInstance;
 let server: ApiserverInstance;
 let dir: string;
+let tunnel: KonnectivityServerInstance;
+let agent: KonnectivityAgentInstance;
+let sim: KubeletSimInstance;
 
 beforeAll(async () => {
   receiver = await startOtlpReceiver();
@@ -27,11 +33,22 @@ beforeAll(async () => {
   await writeFile(config, tracingConfigYaml(receiver.endpoint));
   etcd = await startEtcd();
   cache = await startWatchCache(etcd, [`--tracing-config-file=${config}`]);
-  server = await startApiserver({ etcd, extraArgs: [`--watch-cache-servers=${cache.address}`, `--tracing-config-file=${config}`] });
-});
+  tunnel = await startKonnectivityServer(['--server-id=traced', `--tracing-config-file=${config}`]);
+  agent = await startKonnectivityAgent('127.0.0.1', tunnel.agentPort, ['--agent-id=traced-agent', '--agent-identifiers=ipv4=127.0.0.1', '--allow=127.0.0.1:*', `--tracing-config-file=${config}`]);
+  await waitFor(async () => (await tunnel.get('/readyz')).status === 200, 15_000, 'the agent to connect');
+  const egress = writeTunnelEgressConfig(dir, tunnel.serverPort);
+  server = await startApiserver({
+    etcd,
+    extraArgs: [`--watch-cache-servers=${cache.address}`, `--tracing-config-file=${config}`, `--egress-selector-config-file=${egress}`],
+  });
+  sim = await startKubeletSim(server.kubeconfig, { nodes: 1, sandboxDir: dir });
+}, 120_000);
 
 afterAll(async () => {
+  await sim?.stop();
   await server?.stop();
+  await agent?.stop();
+  await tunnel?.stop();
   await cache?.stop();
   await etcd?.stop();
   await receiver?.stop();
@@ -62,6 +79,30 @@ describe('--tracing-config-file', () => {
     // every span of the trace hangs off another span of the trace or the client's
     const ids = new Set([parent, ...trace.map((s) => s.spanId)]);
     for (const s of trace) expect(ids.has(s.parentSpanId)).toBe(true);
+  });
+
+  it('one kubectl logs: spans from the replica, the watch-cache, the tunnel server and the agent in one trace', async () => {
+    const run = await kubectl('1.32', server.kubeconfig, ['run', 'traced', '--image=busybox', `--overrides={"spec":{"nodeName":"sim-0"}}`]);
+    expect(run.code, run.stderr).toBe(0);
+    await waitFor(async () => /\bRunning\b/.test((await kubectl('1.32', server.kubeconfig, ['get', 'pod', 'traced'])).stdout), 20_000, 'pod Running');
+    const logs = await kubectl('1.32', server.kubeconfig, ['logs', 'traced']);
+    expect(logs.code, logs.stderr).toBe(0);
+    const isLogRequest = (s: (typeof receiver.spans)[number]) => s.name === 'KubernetesAPI' && s.attributes['k8s.subresource'] === 'log';
+    await waitFor(() => receiver.spans.some(isLogRequest), 15_000, 'the log request span');
+    const traceId = receiver.spans.find(isLogRequest)!.traceId;
+    await waitFor(
+      () => ['apiserver', 'watch-cache', 'konnectivity-server', 'konnectivity-agent'].every((svc) => receiver.spans.some((s) => s.traceId === traceId && s.service === svc)),
+      15_000,
+      `spans of every service in trace ${traceId}: ${JSON.stringify(receiver.spans.filter((s) => s.traceId === traceId).map((s) => `${s.service}/${s.name}`))}`,
+    );
+    const trace = receiver.spans.filter((s) => s.traceId === traceId);
+    const dial = trace.find((s) => s.name === 'konnectivity.Dial')!;
+    const serverDial = trace.find((s) => s.name === 'konnectivity-server.Dial')!;
+    const agentDial = trace.find((s) => s.name === 'konnectivity-agent.Dial')!;
+    expect(dial.service).toBe('apiserver');
+    expect(serverDial.parentSpanId).toBe(dial.spanId);
+    expect(serverDial.attributes['konnectivity.agent_id']).toBe('traced-agent');
+    expect(agentDial.parentSpanId).toBe(serverDial.spanId);
   });
 
   it('a request without traceparent starts its own trace at the replica', async () => {

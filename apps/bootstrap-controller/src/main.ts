@@ -9,6 +9,7 @@ import { NestFactory } from '@nestjs/core';
 import { MetricsRegistry } from '../../../libs/metrics/src';
 import { startMetricsServer } from '../../../libs/metrics/src/metrics-server';
 import type { Storage } from '../../../libs/storage/src/interface';
+import { startTracingFromFlag } from '../../apiserver/src/config/tracing-flag';
 import { BootstrapControllerModule } from './bootstrap-controller.module';
 import { BootstrapController } from './controller';
 import { BootstrapControllerConfig, parseBootstrapControllerFlags } from './options';
@@ -28,6 +29,7 @@ export async function startBootstrapController(config: BootstrapControllerConfig
 
 export async function runBootstrapController(argv: string[]): Promise<void> {
   const config = parseBootstrapControllerFlags(argv);
+  startTracingFromFlag('bootstrap-controller', config.tracingConfigFile ?? '');
   const running = await startBootstrapController(config);
   if (config.metricsPort) {
     const metrics = new MetricsRegistry();

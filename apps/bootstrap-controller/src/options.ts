@@ -1,5 +1,5 @@
 /** Flags of `kubernest bootstrap-controller`. */
-import { FlagError, flag, flagTypes, isHttpURL, parseCIDR, parseFlags, type PortRange } from '../../apiserver/src/config';
+import { FlagError, flag, flagTypes, isHttpURL, parseCIDR, parseFlags, tracingConfigFileFlag, type PortRange } from '../../apiserver/src/config';
 import { DEFAULT_REPAIR_INTERVAL_MS } from './controller';
 
 export const bootstrapControllerFlagSpecs = {
@@ -49,6 +49,7 @@ export const bootstrapControllerFlagSpecs = {
     usage: 'The port on which to serve Prometheus metrics over plain HTTP (GET /metrics) on --metrics-bind-address. 0 disables it.',
     validate: (v: number) => (v < 0 || v > 65535 ? `--metrics-port ${v} must be between 0 and 65535, inclusive` : undefined),
   }),
+  tracingConfigFile: tracingConfigFileFlag(),
   metricsBindAddress: flag({ name: 'metrics-bind-address', type: flagTypes.ip, default: '127.0.0.1', usage: 'The IP address on which to listen for --metrics-port.' }),
 };
 
@@ -63,6 +64,8 @@ export interface BootstrapControllerConfig {
   /** plain-HTTP /metrics port (0 = disabled; standalone process only) */
   metricsPort?: number;
   metricsBindAddress?: string;
+  /** --tracing-config-file ('' = no tracing; standalone process only) */
+  tracingConfigFile?: string;
 }
 
 export function parseBootstrapControllerFlags(argv: string[]): BootstrapControllerConfig {
@@ -95,5 +98,6 @@ export function parseBootstrapControllerFlags(argv: string[]): BootstrapControll
     redisUrl: values.redisUrl,
     metricsPort: values.metricsPort,
     metricsBindAddress: values.metricsBindAddress,
+    tracingConfigFile: values.tracingConfigFile,
   };
 }

@@ -4,10 +4,12 @@
  * SIGTERM sends DRAIN to every server, waits for open connections (--drain-timeout), then exits.
  */
 import { KonnectivityAgent } from '../../../libs/konnectivity/src/agent';
+import { startTracingFromFlag } from '../../apiserver/src/config/tracing-flag';
 import { parseKonnectivityAgentFlags } from './options';
 
 export async function runKonnectivityAgent(argv: string[]): Promise<void> {
   const options = parseKonnectivityAgentFlags(argv);
+  startTracingFromFlag('konnectivity-agent', options.tracingConfigFile);
   options.log = (m) => console.log(`konnectivity-agent ${options.agentId}: ${m}`);
   const agent = new KonnectivityAgent(options);
   agent.start();

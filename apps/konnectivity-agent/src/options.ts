@@ -1,11 +1,12 @@
 /** Flags of `kubernest konnectivity-agent` (names follow upstream proxy-agent). */
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { FlagError, flag, flagTypes, parseFlags } from '../../apiserver/src/config';
+import { FlagError, flag, flagTypes, parseFlags, tracingConfigFileFlag } from '../../apiserver/src/config';
 import { Allowlist, parseAllowlist, parseIdentifiers } from '../../../libs/konnectivity/src/identifiers';
 import type { AgentOptions } from '../../../libs/konnectivity/src/agent';
 
 export const konnectivityAgentFlagSpecs = {
+  tracingConfigFile: tracingConfigFileFlag(),
   proxyServerHost: flag({ name: 'proxy-server-host', type: flagTypes.string, default: '127.0.0.1', usage: 'Host of the proxy server (or of a load balancer in front of all of them).' }),
   proxyServerPort: flag({
     name: 'proxy-server-port',
@@ -35,7 +36,7 @@ export const konnectivityAgentFlagSpecs = {
   drainTimeout: flag({ name: 'drain-timeout', type: flagTypes.duration, default: 5000, usage: 'On SIGTERM, how long to wait for open connections after sending DRAIN.' }),
 };
 
-export function parseKonnectivityAgentFlags(argv: string[]): AgentOptions {
+export function parseKonnectivityAgentFlags(argv: string[]): AgentOptions & { tracingConfigFile: string } {
   const { values: v } = parseFlags(konnectivityAgentFlagSpecs, argv, {
     command: 'kubernest konnectivity-agent',
     description: 'The Konnectivity agent: connects out to the proxy servers and dials cluster addresses for them.',
@@ -54,6 +55,7 @@ export function parseKonnectivityAgentFlags(argv: string[]): AgentOptions {
   if (!!v.agentCert !== !!v.agentKey) throw new FlagError('--agent-cert and --agent-key must be given together');
   if (v.agentCert && !v.caCert) throw new FlagError('--agent-cert needs --ca-cert');
   return {
+    tracingConfigFile: v.tracingConfigFile,
     proxyServerHost: v.proxyServerHost,
     proxyServerPort: v.proxyServerPort,
     agentId: v.agentId || hostname(),

@@ -8,6 +8,7 @@ import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ProxyServer, ProxyServerOptions } from '../../../libs/konnectivity/src/server';
 import { KonnectivityServerModule } from './konnectivity-server.module';
+import { startTracingFromFlag } from '../../apiserver/src/config/tracing-flag';
 import { parseKonnectivityServerFlags } from './options';
 
 export interface RunningKonnectivityServer {
@@ -26,6 +27,7 @@ export async function startKonnectivityServer(options: ProxyServerOptions): Prom
 
 export async function runKonnectivityServer(argv: string[]): Promise<void> {
   const options = parseKonnectivityServerFlags(argv);
+  startTracingFromFlag('konnectivity-server', options.tracingConfigFile);
   options.log = (m) => console.error(`konnectivity-server: ${m}`);
   const { server } = await startKonnectivityServer(options);
   const p = server.ports;

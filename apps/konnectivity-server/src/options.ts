@@ -1,6 +1,6 @@
 /** Flags of `kubernest konnectivity-server` (names follow upstream proxy-server where they exist). */
 import { randomUUID } from 'node:crypto';
-import { FlagError, flag, flagTypes, parseFlags } from '../../apiserver/src/config';
+import { FlagError, flag, flagTypes, parseFlags, tracingConfigFileFlag } from '../../apiserver/src/config';
 import { DEFAULT_WINDOW } from '../../../libs/konnectivity/src/flow';
 import { parseStrategies } from '../../../libs/konnectivity/src/identifiers';
 import type { ProxyServerOptions, TlsFiles } from '../../../libs/konnectivity/src/server';
@@ -15,6 +15,7 @@ const port = (name: string, def: number, usage: string) =>
   });
 
 export const konnectivityServerFlagSpecs = {
+  tracingConfigFile: tracingConfigFileFlag(),
   mode: flag({ name: 'mode', type: flagTypes.string, default: 'grpc', usage: 'Front-end protocol: grpc (ProxyService/Proxy) or http-connect.' }),
   serverPort: port('server-port', 8090, 'Port the front end (API server side) listens on. 0 picks a free port.'),
   agentPort: port('agent-port', 8091, 'Port agents connect to (AgentService/Connect). 0 picks a free port.'),
@@ -64,7 +65,7 @@ function tls(name: string, cert: string, key: string, ca: string): TlsFiles | un
   return { certFile: cert, keyFile: key, caFile: ca || undefined };
 }
 
-export function parseKonnectivityServerFlags(argv: string[]): ProxyServerOptions {
+export function parseKonnectivityServerFlags(argv: string[]): ProxyServerOptions & { tracingConfigFile: string } {
   const { values: v } = parseFlags(konnectivityServerFlagSpecs, argv, {
     command: 'kubernest konnectivity-server',
     description: 'The Konnectivity proxy server: agents connect in, the API server dials cluster addresses through them.',
@@ -78,6 +79,7 @@ export function parseKonnectivityServerFlags(argv: string[]): ProxyServerOptions
     throw new FlagError(`--proxy-strategies: ${(e as Error).message}`);
   }
   return {
+    tracingConfigFile: v.tracingConfigFile,
     mode: v.mode,
     serverId: v.serverId || randomUUID(),
     serverCount: v.serverCount,

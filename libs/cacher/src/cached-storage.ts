@@ -105,7 +105,7 @@ export class CachedStorage extends BackendWrites implements Storage {
 
   async get(key: string, opts?: GetOptions): Promise<KObject> {
     const rv = opts?.resourceVersion ?? '';
-    const r = rv === '' ? undefined : this.route(key, false);
+    const r = this.route(key, false);
     if (!r) return this.backend.get(key, opts);
     const obj = await r.cacher.get(r.key, rv);
     return this.copy ? clone(obj) : obj;

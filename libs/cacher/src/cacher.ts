@@ -442,7 +442,14 @@ export class Cacher {
   /** GET from the cache ('0' = any state, 'N' = at least N); misses go to the backend. */
   async get(key: string, resourceVersion = '0'): Promise<KObject> {
     const n = parseResourceVersion(resourceVersion, key);
-    if (resourceVersion === '' || !(await this.whenReady(this.o.freshnessTimeoutMs))) {
+    if (resourceVersion === '') {
+      // a consistent read from the cache once it has caught up with the source's current
+      // revision (the same check as a consistent LIST); else, or on a miss, from the backend
+      if (!(await this.waitFresh())) return this.backend.get(key, { resourceVersion });
+      const hit = this.objects.get(key);
+      return hit ? hit.object : this.backend.get(key, { resourceVersion });
+    }
+    if (!(await this.whenReady(this.o.freshnessTimeoutMs))) {
       return this.backend.get(key, { resourceVersion });
     }
     if (n > 0 && !(await this.waitForRevision(n))) throw storageErrors.tooLarge(key, n, this.rev);

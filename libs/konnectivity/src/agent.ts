@@ -8,6 +8,7 @@
  * agent keeps dialing (backoff 1 s ×1.5 up to 10 s) until it holds `servercount` distinct
  * servers, then re-checks every 10 s (a lost server is replaced the same way).
  */
+import { extractContext, runInContext, SpanKind, tracingEnabled, withSpan } from '../../tracing/src';
 import { lookup } from 'node:dns/promises';
 import { readFileSync } from 'node:fs';
 import { connect as netConnect, isIP, Socket } from 'node:net';
@@ -16,7 +17,7 @@ import { DEFAULT_WINDOW, MAX_CHUNK, parseWindow, UNCONTROLLED_QUEUE_LIMIT } from
 import { tunnelChannelOptions } from './grpc-tuning';
 import { Allowlist, splitHostPort } from './identifiers';
 import { AgentMetrics } from './metrics';
-import { agentService, MD_AGENT_ID, MD_AGENT_IDENTIFIERS, MD_AUTHORIZATION, MD_FLOW_CONTROL, MD_SERVER_COUNT, MD_SERVER_ID, Packet, PacketType, packetTypeName, pkt } from './proto';
+import { agentService, DialRequest, MD_AGENT_ID, MD_AGENT_IDENTIFIERS, MD_AUTHORIZATION, MD_FLOW_CONTROL, MD_SERVER_COUNT, MD_SERVER_ID, Packet, PacketType, packetTypeName, pkt } from './proto';
 
 export interface AgentOptions {
   proxyServerHost: string;
@@ -112,7 +113,7 @@ class ServerStream {
   private onPacket(p: Packet): void {
     switch (p.type) {
       case PacketType.DIAL_REQ:
-        void this.dial(p.dialRequest!.address, p.dialRequest!.random);
+        void this.tracedDial(p.dialRequest!);
         return;
       case PacketType.DIAL_CLS:
         this.dials.get(p.closeDial!.random)?.cancel();
@@ -149,6 +150,14 @@ class ServerStream {
       default:
         return;
     }
+  }
+
+  /** the dial as a span continuing the tunnel server's context (tracing on) */
+  private tracedDial(r: DialRequest): Promise<void> {
+    if (!tracingEnabled()) return this.dial(r.address, r.random);
+    return runInContext(extractContext(r.traceparent ? { traceparent: r.traceparent, tracestate: r.tracestate ?? '' } : {}), () =>
+      withSpan('konnectivity-agent.Dial', { 'net.peer.name': r.address }, () => this.dial(r.address, r.random), SpanKind.SERVER),
+    );
   }
 
   private async dial(address: string, random: string): Promise<void> {

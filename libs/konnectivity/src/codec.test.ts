@@ -5,6 +5,8 @@ import { decodePacketReflect, encodePacketReflect, Packet, PacketType, pkt } fro
 const samples: Packet[] = [
   pkt.dialReq('10.0.0.5:10250', '9223372036854775807'),
   pkt.dialReq('[fd00::1]:443', '1'),
+  // with the kubernest trace-context extension (fields 100, 101)
+  pkt.dialReq('10.0.0.5:10250', '2', { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01', tracestate: 'k=v' }),
   pkt.dialRsp('42', '7'),
   pkt.dialRsp('42', '0', 'dial tcp 10.0.0.5:10250: connection refused ✗'),
   pkt.data('1', Buffer.from('hello')),

@@ -90,7 +90,10 @@ function int(n: number, v: string | number | undefined): Field | undefined {
 
 /** the payload field number and its fields, in field-number order */
 function payloadOf(p: Packet): [number, (Field | undefined)[]] | undefined {
-  if (p.dialRequest) return [2, [str(1, p.dialRequest.protocol), str(2, p.dialRequest.address), int(3, p.dialRequest.random)]];
+  if (p.dialRequest) {
+    const r = p.dialRequest;
+    return [2, [str(1, r.protocol), str(2, r.address), int(3, r.random), str(100, r.traceparent), str(101, r.tracestate)]];
+  }
   if (p.dialResponse) return [3, [str(1, p.dialResponse.error), int(2, p.dialResponse.connectID), int(3, p.dialResponse.random)]];
   if (p.data) return [4, [int(1, p.data.connectID), str(2, p.data.error), bin(3, p.data.data)]];
   if (p.closeRequest) return [5, [int(1, p.closeRequest.connectID)]];
@@ -187,7 +190,7 @@ class Reader {
 
 type Kind = 's' | 'i' | 'b';
 const SCHEMAS: Record<number, { key: keyof Packet; fields: Record<number, [string, Kind]> }> = {
-  2: { key: 'dialRequest', fields: { 1: ['protocol', 's'], 2: ['address', 's'], 3: ['random', 'i'] } },
+  2: { key: 'dialRequest', fields: { 1: ['protocol', 's'], 2: ['address', 's'], 3: ['random', 'i'], 100: ['traceparent', 's'], 101: ['tracestate', 's'] } },
   3: { key: 'dialResponse', fields: { 1: ['error', 's'], 2: ['connectID', 'i'], 3: ['random', 'i'] } },
   4: { key: 'data', fields: { 1: ['connectID', 'i'], 2: ['error', 's'], 3: ['data', 'b'] } },
   5: { key: 'closeRequest', fields: { 1: ['connectID', 'i'] } },
@@ -197,9 +200,12 @@ const SCHEMAS: Record<number, { key: keyof Packet; fields: Record<number, [strin
   100: { key: 'windowUpdate', fields: { 1: ['connectID', 'i'], 2: ['bytes', 'i'] } },
 };
 
+/** optional extension fields: absent unless sent (kept out of objects from upstream peers) */
+const OPTIONAL = new Set(['traceparent', 'tracestate']);
+
 function defaults(fields: Record<number, [string, Kind]>): Record<string, unknown> {
   const o: Record<string, unknown> = {};
-  for (const [name, kind] of Object.values(fields)) o[name] = kind === 's' ? '' : kind === 'i' ? '0' : EMPTY;
+  for (const [name, kind] of Object.values(fields)) if (!OPTIONAL.has(name)) o[name] = kind === 's' ? '' : kind === 'i' ? '0' : EMPTY;
   return o;
 }
 

@@ -35,6 +35,9 @@ export interface DialRequest {
   protocol: string;
   address: string;
   random: string;
+  /** kubernest extension: W3C trace context of the dialer ('' = none) */
+  traceparent?: string;
+  tracestate?: string;
 }
 export interface DialResponse {
   error: string;
@@ -103,7 +106,10 @@ export function decodePacketReflect(b: Buffer): Packet {
   const t = T();
   const o = t.toObject(t.decode(b), { longs: String, enums: Number, defaults: false, bytes: Buffer, oneofs: false }) as Record<string, any>;
   const p: Packet = { type: Number(o.type ?? 0) };
-  if (o.dialRequest) p.dialRequest = { protocol: o.dialRequest.protocol ?? '', address: o.dialRequest.address ?? '', random: str(o.dialRequest.random) };
+  if (o.dialRequest) {
+    p.dialRequest = { protocol: o.dialRequest.protocol ?? '', address: o.dialRequest.address ?? '', random: str(o.dialRequest.random) };
+    if (o.dialRequest.traceparent) Object.assign(p.dialRequest, { traceparent: o.dialRequest.traceparent, tracestate: o.dialRequest.tracestate ?? '' });
+  }
   if (o.dialResponse) p.dialResponse = { error: o.dialResponse.error ?? '', connectID: str(o.dialResponse.connectID), random: str(o.dialResponse.random) };
   if (o.data) {
     const d = o.data.data as Uint8Array | undefined;
@@ -123,7 +129,10 @@ export { decodePacket, encodePacket };
 // ---- packet constructors ------------------------------------------------------------------------
 
 export const pkt = {
-  dialReq: (address: string, random: string): Packet => ({ type: PacketType.DIAL_REQ, dialRequest: { protocol: 'tcp', address, random } }),
+  dialReq: (address: string, random: string, trace: Record<string, string> = {}): Packet => ({
+    type: PacketType.DIAL_REQ,
+    dialRequest: { protocol: 'tcp', address, random, ...(trace.traceparent ? { traceparent: trace.traceparent, tracestate: trace.tracestate ?? '' } : {}) },
+  }),
   dialRsp: (random: string, connectID: string, error = ''): Packet => ({ type: PacketType.DIAL_RSP, dialResponse: { random, connectID, error } }),
   data: (connectID: string, data: Buffer, error = ''): Packet => ({ type: PacketType.DATA, data: { connectID, data, error } }),
   closeReq: (connectID: string): Packet => ({ type: PacketType.CLOSE_REQ, closeRequest: { connectID } }),

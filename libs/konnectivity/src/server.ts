@@ -13,6 +13,7 @@
  *   once with "agent ... disconnected while dialing ..." when there is none;
  * - DRAIN: a draining agent gets no new dials; its open connections continue.
  */
+import { Context, extractContext, injectContext, Span, SpanKind, SpanStatusCode, startSpan, tracingEnabled } from '../../tracing/src';
 import { lstatSync, unlinkSync } from 'node:fs';
 import { createServer as createHttpServer, Server as HttpServer } from 'node:http';
 import { createServer as createNetServer, Server as NetServer, Socket } from 'node:net';
@@ -109,6 +110,8 @@ interface PendingDial {
   started: bigint;
   timer?: NodeJS.Timeout;
   done: boolean;
+  /** the dial's span (tracing on): a child of the dialer's context from the DIAL_REQ */
+  span?: { span: Span; ctx: Context };
 }
 
 class Conn {
@@ -433,7 +436,7 @@ export class ProxyServer {
     return undefined;
   }
 
-  startDial(frontend: Frontend, random: string, address: string): PendingDial {
+  startDial(frontend: Frontend, random: string, address: string, trace?: { traceparent?: string; tracestate?: string }): PendingDial {
     let host = '';
     try {
       host = splitHostPort(address).host;
@@ -441,6 +444,9 @@ export class ProxyServer {
       /* failed below */
     }
     const d: PendingDial = { frontend, random, address, host, tried: new Set(), triedAgents: [], started: process.hrtime.bigint(), done: false };
+    if (tracingEnabled()) {
+      d.span = startSpan('konnectivity-server.Dial', { 'net.peer.name': address, 'konnectivity.server_id': this.opts.serverId }, SpanKind.SERVER, extractContext(trace?.traceparent ? { ...trace } : {}));
+    }
     if (!host) {
       this.failDial(d, `invalid dial address ${JSON.stringify(address)}: want host:port`, 400, 'invalid_address');
       return d;
@@ -472,7 +478,8 @@ export class ProxyServer {
     d.serverRandom = randomID();
     this.pendingByServerRandom.set(d.serverRandom, d);
     b.pending.add(d);
-    b.send(pkt.dialReq(d.address, d.serverRandom));
+    d.span?.span.setAttribute('konnectivity.agent_id', b.agentId);
+    b.send(pkt.dialReq(d.address, d.serverRandom, d.span ? injectContext(d.span.ctx) : {}));
   }
 
   /** the front end withdrew the dial (DIAL_CLS, or it went away) */
@@ -487,9 +494,13 @@ export class ProxyServer {
     this.metrics.dialFailures.inc({ reason: 'frontend_close' });
   }
 
-  private finishDial(d: PendingDial): void {
+  private finishDial(d: PendingDial, error?: string): void {
     if (d.done) return;
     d.done = true;
+    if (d.span) {
+      if (error) d.span.span.setStatus({ code: SpanStatusCode.ERROR, message: error });
+      d.span.span.end();
+    }
     if (d.timer) {
       clearTimeout(d.timer);
       this.metrics.pendingDials.dec();
@@ -498,7 +509,7 @@ export class ProxyServer {
 
   private failDial(d: PendingDial, message: string, status: number, reason: string): void {
     if (d.done) return;
-    this.finishDial(d);
+    this.finishDial(d, message);
     this.metrics.dialFailures.inc({ reason });
     this.log(`dial to ${d.address} failed: ${message}`);
     if (d.frontend.alive) d.frontend.dialFailed(d, message, status);
@@ -588,7 +599,7 @@ class GrpcFrontend implements Frontend {
     switch (p.type) {
       case PacketType.DIAL_REQ: {
         const r = p.dialRequest!;
-        const d = this.server.startDial(this, r.random, r.address);
+        const d = this.server.startDial(this, r.random, r.address, r);
         if (!d.done) this.pending.set(r.random, d);
         return;
       }

@@ -9,6 +9,7 @@
  * server that does not take part (upstream), incoming data is buffered up to
  * UNCONTROLLED_QUEUE_LIMIT per socket, beyond which that socket is destroyed.
  */
+import { injectContext, SpanKind, tracingEnabled, withSpan } from '../../tracing/src';
 import { readFileSync } from 'node:fs';
 import { Duplex } from 'node:stream';
 import * as grpc from '@grpc/grpc-js';
@@ -212,6 +213,12 @@ class Tunnel {
   }
 
   dial(address: string, timeoutMs: number): Promise<TunnelSocket> {
+    if (!tracingEnabled()) return this.dialTraced(address, timeoutMs);
+    // the span's context travels in the DIAL_REQ, so the tunnel server and agent join the trace
+    return withSpan('konnectivity.Dial', { 'net.peer.name': address }, () => this.dialTraced(address, timeoutMs), SpanKind.CLIENT);
+  }
+
+  private dialTraced(address: string, timeoutMs: number): Promise<TunnelSocket> {
     if (this.dead) return Promise.reject(new TunnelDialError(`dial ${address}: tunnel is not connected`, address));
     const random = randomID();
     return new Promise<TunnelSocket>((resolve, reject) => {
@@ -221,7 +228,7 @@ class Tunnel {
         reject(new TunnelDialError(`dial ${address} through the tunnel timed out after ${timeoutMs}ms`, address));
       }, timeoutMs);
       this.pending.set(random, { address, resolve, reject, timer });
-      this.send(pkt.dialReq(address, random));
+      this.send(pkt.dialReq(address, random, injectContext()));
     });
   }
 
