@@ -97,6 +97,24 @@ export function carryAllocatedFields(spec: Json, oldSpec: Json): void {
   }
 }
 
+/**
+ * normalizeClusterIPs (update branch): an old client that left clusterIPs out keeps them; a changed
+ * clusterIP with unchanged clusterIPs replaces them (so validation reports `spec.clusterIPs[0]`),
+ * a cleared one clears them.
+ */
+export function normalizeClusterIPsOnUpdate(spec: Json, oldSpec: Json): void {
+  const oldIPs = strs(oldSpec.clusterIPs);
+  if (oldIPs.length > 0 && strs(spec.clusterIPs).length === 0 && str(oldSpec.clusterIP) === str(spec.clusterIP)) {
+    spec.clusterIPs = oldSpec.clusterIPs;
+  }
+  if (str(oldSpec.clusterIP) === str(spec.clusterIP)) return;
+  const newIPs = strs(spec.clusterIPs);
+  const same = newIPs.length === oldIPs.length && newIPs.every((ip, i) => ip === oldIPs[i]);
+  if (!same) return;
+  if (str(oldSpec.clusterIP) && !str(spec.clusterIP)) delete spec.clusterIPs;
+  else spec.clusterIPs = [str(spec.clusterIP)];
+}
+
 function needsNodePort(spec: Json): boolean {
   const t = serviceType(spec);
   return t === 'NodePort' || t === 'LoadBalancer';

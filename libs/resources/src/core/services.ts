@@ -7,7 +7,7 @@ import { FieldError } from '../../../apimachinery/src/field-errors';
 import { validateIP } from '../../../apimachinery/src/validation';
 import { AllocationHook, ResourceDefinition } from '../../../registry/src/resource';
 import { child, obj, str, strs } from '../common/json';
-import { carryAllocatedFields, defaultIPFamilies, defaultService, dropTypeDependentFields } from './service-defaults';
+import { carryAllocatedFields, defaultIPFamilies, defaultService, dropTypeDependentFields, normalizeClusterIPsOnUpdate } from './service-defaults';
 import { serviceTable } from './service-table';
 import { validateService, validateServiceUpdate } from './service-validation';
 
@@ -40,6 +40,7 @@ export function servicesDefinition(opts: ServicesOptions = {}): ResourceDefiniti
       prepareForUpdate(svc, old) {
         svc.status = old.status;
         carryAllocatedFields(child(svc, 'spec'), obj(old.spec) ?? {});
+        normalizeClusterIPsOnUpdate(child(svc, 'spec'), obj(old.spec) ?? {});
         dropTypeDependentFields(svc, old);
       },
       validate: validateService,

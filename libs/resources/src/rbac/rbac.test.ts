@@ -33,7 +33,7 @@ describe('bindings', () => {
     const b = binding({ roleRef: { kind: 'Role', name: 'r' }, subjects: [{ kind: 'User', name: 'bob' }, { kind: 'ServiceAccount', name: 'sa' }] });
     d.strategy.default!(b);
     expect(b.roleRef).toEqual(ref);
-    expect(b.subjects).toEqual([{ kind: 'User', name: 'bob', apiGroup: 'rbac.authorization.k8s.io' }, { kind: 'ServiceAccount', name: 'sa', apiGroup: '' }]);
+    expect(b.subjects).toEqual([{ kind: 'User', name: 'bob', apiGroup: 'rbac.authorization.k8s.io' }, { kind: 'ServiceAccount', name: 'sa' }]);
     expect(d.strategy.validate!(b)).toEqual([]);
     const bad = d.strategy.validate!(binding({ roleRef: { apiGroup: 'x', kind: 'Foo', name: '' }, subjects: [{ kind: 'Robot', name: 'r' }, { kind: 'User', name: '' , apiGroup: 'rbac.authorization.k8s.io' }] }));
     expect(bad.map((e) => e.field)).toEqual(['roleRef.apiGroup', 'roleRef.kind', 'roleRef.name', 'subjects[0].kind', 'subjects[1].name']);

@@ -17,8 +17,9 @@ export function defaultBinding(o: KObject): void {
   if (ref && !str(ref.apiGroup)) ref.apiGroup = RBAC_GROUP;
   for (const s of objs(o.subjects)) {
     if (str(s.apiGroup)) continue;
-    if (s.kind === 'ServiceAccount') s.apiGroup = '';
-    else if (s.kind === 'User' || s.kind === 'Group') s.apiGroup = RBAC_GROUP;
+    // Subject.apiGroup is omitempty: a ServiceAccount's "" is not serialized
+    if (s.kind === 'User' || s.kind === 'Group') s.apiGroup = RBAC_GROUP;
+    else delete s.apiGroup;
   }
 }
 

@@ -15,6 +15,7 @@ import {
 import { Json, bool, num, obj, objs, str } from '../../common/json';
 import { validateContainers, validateInitContainers } from './container-validation';
 import { validateTolerations } from './tolerations';
+import { validateContainerSecurityContexts, validatePodSecurityContext } from './security-context-validation';
 import { validateVolumes } from './volume-validation';
 
 export interface PodSpecValidationOptions {
@@ -99,6 +100,8 @@ export function validatePodSpec(spec: Json, path: string, opts: PodSpecValidatio
   const subdomain = str(spec.subdomain);
   if (subdomain) for (const m of isDNS1123Label(subdomain)) errs.push(fieldErrors.invalid(`${path}.subdomain`, subdomain, m));
   errs.push(...validateTolerations(spec.tolerations, `${path}.tolerations`));
+  errs.push(...validatePodSecurityContext(spec.securityContext, `${path}.securityContext`));
+  errs.push(...validateContainerSecurityContexts(spec, path));
   const pcn = str(spec.priorityClassName);
   if (pcn) for (const m of isDNS1123Subdomain(pcn)) errs.push(fieldErrors.invalid(`${path}.priorityClassName`, pcn, m));
   const os = obj(spec.os);
