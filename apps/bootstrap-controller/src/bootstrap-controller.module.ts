@@ -11,6 +11,7 @@ import type { Storage } from '../../../libs/storage/src/interface';
 import { EXTRA_READY_CHECKS } from '../../apiserver/src/ready-checks';
 import type { HealthCheck } from '../../apiserver/src/handlers/health';
 import { BullmqRepairScheduler } from './bullmq-scheduler';
+import { BullmqWorkQueue } from './gc/work-queue';
 import { BootstrapController, BootstrapControllerOptions, DEFAULT_REPAIR_INTERVAL_MS } from './controller';
 
 export const BOOTSTRAP_METRICS_REGISTRY = Symbol('BOOTSTRAP_METRICS_REGISTRY');
@@ -35,7 +36,9 @@ export class BootstrapControllerLifecycle implements OnApplicationBootstrap, OnM
   }
 }
 
-export interface BootstrapControllerModuleConfig extends Omit<BootstrapControllerOptions, 'registry' | 'metricsRegistry' | 'scheduler'> {
+export interface BootstrapControllerModuleConfig extends Omit<BootstrapControllerOptions, 'registry' | 'metricsRegistry' | 'scheduler' | 'gc'> {
+  /** how often the garbage collector scans everything (default 5 s) */
+  gcScanIntervalMs?: number;
   /** schedule repair passes as one bullmq job per interval across controllers ('' = own timer) */
   redisUrl?: string;
   /** used only when no storage is given */
@@ -56,10 +59,13 @@ export class BootstrapControllerModule {
             const scheduler = config.redisUrl
               ? new BullmqRepairScheduler({ redisUrl: config.redisUrl, intervalMs: config.repairIntervalMs ?? DEFAULT_REPAIR_INTERVAL_MS, metricsRegistry })
               : undefined;
+            // garbage collection and namespace deletion: bullmq jobs on Redis when configured
+            const gc = { scanIntervalMs: config.gcScanIntervalMs, ...(config.redisUrl ? { queue: new BullmqWorkQueue({ redisUrl: config.redisUrl }) } : {}) };
             return new BootstrapController(opts.storage ?? new (loadEtcdBackend().EtcdStorage)({ endpoints: config.etcdServers ?? [], prefix: config.etcdPrefix ?? '/registry' }), {
               ...config,
               metricsRegistry,
               ...(scheduler ? { scheduler } : {}),
+              gc,
               ...(opts.controller ?? {}),
             });
           },

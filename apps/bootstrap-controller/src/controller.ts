@@ -11,6 +11,7 @@ import { Store } from '../../../libs/registry/src/store';
 import type { Storage } from '../../../libs/storage/src/interface';
 import { EventRecorder } from './event-recorder';
 import { ensureKubernetesService, firstServiceIP } from './kubernetes-service';
+import { GcController, GcControllerOptions } from './gc/gc-controller';
 import { every, Loop } from './loop';
 import { newRepairMetrics, RepairMetrics } from './metrics';
 import { IP_REPAIR_COMPONENT, PORT_REPAIR_COMPONENT, RepairRunner, repairTargets, RepairTarget } from './repair';
@@ -36,6 +37,8 @@ export interface BootstrapControllerOptions {
   registry?: ResourceRegistry;
   /** where the repair counters are registered (default: a registry of their own) */
   metricsRegistry?: Registry;
+  /** garbage collector and namespace deletion (src/gc); false: not run */
+  gc?: GcControllerOptions | false;
 }
 
 export const DEFAULT_REPAIR_INTERVAL_MS = 3 * 60_000;
@@ -51,6 +54,8 @@ export class BootstrapController {
   private readonly targets: { clusterIPs: RepairTarget[]; nodePorts: RepairTarget };
   private readonly scheduler: RepairScheduler;
   private loops: Loop[] = [];
+  /** garbage collection and namespace deletion (undefined when opts.gc is false) */
+  readonly gc?: GcController;
   private started = false;
   /** true once a repair pass of every range completed (upstream readyz: start-service-ip-repair-controllers) */
   repairedOnce = false;
@@ -84,6 +89,7 @@ export class BootstrapController {
       ip: new EventRecorder(this.events, IP_REPAIR_COMPONENT),
       port: new EventRecorder(this.events, PORT_REPAIR_COMPONENT),
     });
+    if (opts.gc !== false) this.gc = new GcController(storage, registry, opts.gc ?? {});
     this.scheduler = opts.scheduler ?? new InProcessRepairScheduler(opts.repairIntervalMs ?? DEFAULT_REPAIR_INTERVAL_MS);
   }
 
@@ -97,6 +103,7 @@ export class BootstrapController {
     const warn = (what: string) => (e: unknown) => console.warn(`bootstrap controller: ${what}: ${(e as Error).message ?? e}`);
     this.loops.push(every(this.opts.namespaceIntervalMs ?? DEFAULT_NAMESPACE_INTERVAL_MS, async () => void (await this.ensureNamespaces()), { onError: warn('system namespaces') }));
     this.scheduler.start(() => this.repairOnce());
+    this.gc?.start();
     this.loops.push(every(this.opts.serviceIntervalMs ?? DEFAULT_SERVICE_INTERVAL_MS, async () => void (await this.ensureService()), { onError: warn('service kubernetes') }));
   }
 
@@ -104,7 +111,7 @@ export class BootstrapController {
     const loops = this.loops;
     this.loops = [];
     this.started = false;
-    await Promise.all([...loops.map((l) => l.stop()), this.scheduler.stop()]);
+    await Promise.all([...loops.map((l) => l.stop()), this.scheduler.stop(), this.gc?.stop()]);
   }
 
   async ensureNamespaces(): Promise<string[]> {

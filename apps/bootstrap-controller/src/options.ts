@@ -42,6 +42,13 @@ export const bootstrapControllerFlagSpecs = {
     usage: 'How often the ClusterIP and NodePort repair passes run (also once at start).',
     validate: (v: number) => (v <= 0 ? '--repair-interval must be greater than 0' : undefined),
   }),
+  gcScanInterval: flag({
+    name: 'gc-scan-interval',
+    type: flagTypes.duration,
+    default: 5_000,
+    usage: 'How often the garbage collector and namespace controller scan every resource for work (terminating namespaces, owners being deleted, orphaned dependents).',
+    validate: (v: number) => (v <= 0 ? '--gc-scan-interval must be greater than 0' : undefined),
+  }),
   metricsPort: flag({
     name: 'metrics-port',
     type: flagTypes.int,
@@ -61,6 +68,8 @@ export interface BootstrapControllerConfig {
   securePort: number;
   repairIntervalMs: number;
   redisUrl: string;
+  /** garbage collector scan interval */
+  gcScanIntervalMs?: number;
   /** plain-HTTP /metrics port (0 = disabled; standalone process only) */
   metricsPort?: number;
   metricsBindAddress?: string;
@@ -96,6 +105,7 @@ export function parseBootstrapControllerFlags(argv: string[]): BootstrapControll
     securePort: values.securePort,
     repairIntervalMs: values.repairInterval,
     redisUrl: values.redisUrl,
+    gcScanIntervalMs: values.gcScanInterval,
     metricsPort: values.metricsPort,
     metricsBindAddress: values.metricsBindAddress,
     tracingConfigFile: values.tracingConfigFile,

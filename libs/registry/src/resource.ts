@@ -150,6 +150,11 @@ export interface ResourceDefinition {
   gracefulDeletionSeconds?(obj: KObject, requested: number | undefined): number;
   /** allocation of values from shared pools around the storage write (see AllocationHook) */
   allocation?: AllocationHook;
+  /**
+   * Deletion held by something other than metadata.finalizers (upstream namespaces: spec.finalizers).
+   * While `blocks` is true a DELETE only marks the object (deletionTimestamp, then `mark`).
+   */
+  pendingDeletion?: { blocks(obj: KObject): boolean; mark(obj: KObject): void };
 }
 
 export const DEFAULT_VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];

@@ -251,7 +251,11 @@ export class Store {
       await this.admit({ operation: 'UPDATE', namespace, name, subresource, object: next, oldObject: current, dryRun: !!opts.dryRun });
       if (subresource === '' && this.def.allocation) txn = await this.def.allocation.allocateUpdate(next, current, { dryRun: !!opts.dryRun });
       result = next;
-      return this.toStored(next);
+      const out = this.toStored(next);
+      // upstream skips writes that leave the stored bytes unchanged (Go encodes in a fixed field
+      // order); our key order depends on how the object was built, so compare semantically and
+      // hand back the stored object, whose encoding the storage recognises as a no-op
+      return sameExceptResourceVersion(out, currentStored) ? currentStored : out;
     };
     try {
       if (opts.dryRun) {
@@ -341,7 +345,11 @@ export class Store {
     delete meta.selfLink;
 
     // graceful deletion may set the deletion fields; every other writer keeps them (validated as immutable)
-    const oldMeta = subresource === 'delete' ? { ...old, deletionTimestamp: meta.deletionTimestamp, deletionGracePeriodSeconds: meta.deletionGracePeriodSeconds } : old;
+    // (and the garbage collector's finalizers, set from propagationPolicy: upstream BeforeDelete)
+    const oldMeta =
+      subresource === 'delete'
+        ? { ...old, deletionTimestamp: meta.deletionTimestamp, deletionGracePeriodSeconds: meta.deletionGracePeriodSeconds, finalizers: meta.finalizers }
+        : old;
     const errs = [...validateObjectMetaUpdate(meta, oldMeta)];
     if (subresource === 'status' || other) errs.push(...((other ?? this.def.statusStrategy)?.validateUpdate?.(next, current) ?? []));
     else {
@@ -370,12 +378,17 @@ export class Store {
     await this.mutate({ operation: 'DELETE', namespace, name, subresource: '', oldObject: current, dryRun: !!p.dryRun });
     await this.admit({ operation: 'DELETE', namespace, name, subresource: '', oldObject: current, dryRun: !!p.dryRun });
 
-    const finalizers = current.metadata.finalizers ?? [];
+    const finalizers = gcFinalizers(current.metadata.finalizers ?? [], p.propagationPolicy);
     const grace = this.def.gracefulDeletionSeconds?.(current, p.gracePeriodSeconds) ?? 0;
-    if (finalizers.length > 0 || grace > 0) {
+    if (finalizers.length > 0 || grace > 0 || this.def.pendingDeletion?.blocks(current)) {
       if (p.dryRun) return { body: current, stillPresent: true };
       const { object } = await this.update(namespace, name, (cur) => {
         const m = cur.metadata;
+        // propagationPolicy → the garbage collector's finalizers (upstream deletionFinalizersForGarbageCollection)
+        const fins = gcFinalizers(m.finalizers ?? [], p.propagationPolicy);
+        if (fins.length > 0) m.finalizers = fins;
+        else delete m.finalizers;
+        this.def.pendingDeletion?.mark(cur);
         if (!m.deletionTimestamp) {
           m.deletionTimestamp = nowTimestamp(new Date(Date.now() + grace * 1000));
           m.deletionGracePeriodSeconds = grace;
@@ -437,6 +450,7 @@ export class Store {
     const m = obj.metadata;
     if (!m.deletionTimestamp || (m.finalizers ?? []).length > 0) return false;
     if ((m.deletionGracePeriodSeconds ?? 0) > 0) return false;
+    if (this.def.pendingDeletion?.blocks(obj)) return false;
     try {
       const deleted = await this.storage.delete(this.key(m.namespace ?? '', m.name!), { preconditions: { uid: m.uid } });
       await this.releaseAllocations(this.toServed(deleted));
@@ -495,6 +509,22 @@ export class Store {
     if (annotations) metadata.annotations = annotations;
     return { kind: this.def.kind, apiVersion: apiVersionOf(this.def), metadata };
   }
+}
+
+export const FINALIZER_ORPHAN = 'orphan';
+export const FINALIZER_FOREGROUND = 'foregroundDeletion';
+
+/**
+ * The finalizers an object gets when deleted with `policy` (upstream
+ * deletionFinalizersForGarbageCollection): Foreground adds foregroundDeletion and drops orphan,
+ * Orphan the reverse, Background drops both, none keeps what is there.
+ */
+export function gcFinalizers(finalizers: string[], policy: string | undefined): string[] {
+  if (!policy) return finalizers;
+  const rest = finalizers.filter((f) => f !== FINALIZER_ORPHAN && f !== FINALIZER_FOREGROUND);
+  if (policy === 'Foreground') return [...rest, FINALIZER_FOREGROUND];
+  if (policy === 'Orphan') return [...rest, FINALIZER_ORPHAN];
+  return rest;
 }
 
 function dedupe(errs: FieldError[]): FieldError[] {
@@ -578,4 +608,9 @@ class StoreWatch implements ApiWatch {
     }
     w.stop();
   }
+}
+
+function sameExceptResourceVersion(a: KObject, b: KObject): boolean {
+  const strip = (o: KObject) => ({ ...o, metadata: o.metadata ? { ...o.metadata, resourceVersion: undefined } : o.metadata });
+  return jsonEqual(strip(a), strip(b));
 }

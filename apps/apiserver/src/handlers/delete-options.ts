@@ -28,9 +28,16 @@ export async function parseDeleteParams(ctx: RequestContext): Promise<DeletePara
   } else if (typeof opts.gracePeriodSeconds === 'number') {
     grace = opts.gracePeriodSeconds;
   }
-  const policy = q.get('propagationPolicy') ?? (typeof opts.propagationPolicy === 'string' ? opts.propagationPolicy : undefined);
+  let policy = q.get('propagationPolicy') ?? (typeof opts.propagationPolicy === 'string' ? opts.propagationPolicy : undefined);
   if (policy !== undefined && !POLICIES.includes(policy)) {
     errs.push(fieldErrors.notSupported('propagationPolicy', policy, ['Foreground', 'Background', 'Orphan', 'nil']));
+  }
+  // the deprecated orphanDependents: true → Orphan, false → no orphan finalizer (Background)
+  const oq = q.get('orphanDependents');
+  const orphan = oq !== null ? oq === 'true' : typeof opts.orphanDependents === 'boolean' ? opts.orphanDependents : undefined;
+  if (orphan !== undefined) {
+    if (policy !== undefined) errs.push(fieldErrors.invalid('propagationPolicy', policy, 'orphanDependents and deletionPropagation cannot be both set'));
+    else policy = orphan ? 'Orphan' : 'Background';
   }
   const dry = [...q.getAll('dryRun'), ...(Array.isArray(opts.dryRun) ? (opts.dryRun as unknown[]).map(String) : [])];
   dry.forEach((v, i) => {

@@ -52,7 +52,31 @@ export function namespacesDefinition(): ResourceDefinition {
     namespaced: false,
     shortNames: ['ns'],
     storagePrefix: 'namespaces',
-    subresources: { status: true },
+    subresources: {
+      status: true,
+      others: {
+        // PUT /api/v1/namespaces/{name}/finalize: only spec.finalizers changes (upstream finalizeStrategy)
+        finalize: {
+          prepareForUpdate(ns, old, desired) {
+            const finalizers = obj(desired?.spec)?.finalizers;
+            ns.spec = { ...(obj(old.spec) ?? {}) };
+            if (finalizers === undefined || (Array.isArray(finalizers) && finalizers.length === 0)) delete (ns.spec as Record<string, unknown>).finalizers;
+            else (ns.spec as Record<string, unknown>).finalizers = finalizers;
+            ns.status = old.status;
+          },
+          validateUpdate: validateNamespace,
+          discovery: { kind: 'Namespace', verbs: ['update'] },
+        },
+      },
+    },
+    // DELETE while spec.finalizers is not empty: deletionTimestamp and phase Terminating; the
+    // namespace controller empties it, removes the finalizer (finalize) and deletes it again
+    pendingDeletion: {
+      blocks: (ns) => strs(obj(ns.spec)?.finalizers).length > 0,
+      mark(ns) {
+        ns.status = { ...(obj(ns.status) ?? {}), phase: 'Terminating' };
+      },
+    },
     nameValidation: 'dns1123Label',
     modelType: 'V1Namespace',
     returnDeletedObject: true,
