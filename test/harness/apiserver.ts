@@ -125,7 +125,7 @@ export async function startApiserver(opts: StartApiserverOptions = {}): Promise<
       req.end();
     });
 
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null) {
       throw new Error(`apiserver exited with ${child.exitCode}:\n${output}`);
@@ -138,7 +138,7 @@ export async function startApiserver(opts: StartApiserverOptions = {}): Promise<
     }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`apiserver not ready in 30s:\n${output}`);
+      throw new Error(`apiserver not ready in 60s:\n${output}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }
