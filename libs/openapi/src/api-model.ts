@@ -84,9 +84,14 @@ function kindDefinitions(b: DefinitionsBuilder, def: ResourceDefinition): { kind
   const list = def.modelType ? b.addModel(`${def.modelType}List`) : undefined;
   if (kind && list) return { kind, list };
   const prefix = `${packagePrefixOfGroup(def.group)}.${def.version}`;
+  const published = def.openAPISchema ? structuredClone(def.openAPISchema) as Schema : undefined;
+  if (published) {
+    const props = (published.properties ?? {}) as Record<string, Schema>;
+    published.properties = typeMetaProperties({ ...props, metadata: { ...refTo(b.addModel('V1ObjectMeta') as string) } });
+  }
   const kindName =
     kind ??
-    b.addRaw(`${prefix}.${def.kind}`, {
+    b.addRaw(`${prefix}.${def.kind}`, published ?? {
       type: 'object',
       properties: typeMetaProperties({ metadata: { ...refTo(b.addModel('V1ObjectMeta') as string) } }),
       'x-kubernetes-preserve-unknown-fields': true,

@@ -141,6 +141,10 @@ export interface ResourceDefinition {
   conversion?: StorageConversion;
   /** the kind's OpenAPI/model type name in @kubernetes/client-node, e.g. 'V1Deployment' */
   modelType?: string;
+  /** fields of a body the schema does not know (fieldValidation); custom resources derive them from their CRD schema */
+  unknownFields?(obj: KObject): string[];
+  /** the kind's OpenAPI schema when there is no client-node model (custom resources: the CRD version's openAPIV3Schema) */
+  openAPISchema?: Record<string, unknown>;
   /** DELETE answers with the deleted object instead of a Status (upstream: pods, namespaces...) */
   returnDeletedObject?: boolean;
   /**

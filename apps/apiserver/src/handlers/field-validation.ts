@@ -7,8 +7,8 @@ import type { RequestContext } from '../http/context';
 import type { FieldValidation } from './options';
 
 export function checkUnknownFields(ctx: RequestContext, def: ResourceDefinition, obj: KObject, mode: FieldValidation): void {
-  if (mode === 'Ignore' || !def.modelType) return;
-  const unknown = findUnknownFields(def.modelType, obj);
+  if (mode === 'Ignore' || (!def.modelType && !def.unknownFields)) return;
+  const unknown = def.unknownFields ? def.unknownFields(obj) : findUnknownFields(def.modelType!, obj);
   if (unknown.length === 0) return;
   const messages = unknown.map((f: string) => `unknown field ${JSON.stringify(f)}`);
   if (mode === 'Strict') throw errors.badRequest(`strict decoding error: ${messages.join(', ')}`);
