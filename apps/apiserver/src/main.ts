@@ -11,6 +11,8 @@ import { ensureCerts } from '../../../libs/pki/src';
 import { Storage } from '../../../libs/storage/src/interface';
 import { ApiserverModule } from './apiserver.module';
 import { ApiserverConfig, parseApiserverFlags, startTracingFromFlag } from './config';
+import { insecureCipherWarnings } from './config/tls-options';
+import { goClientErrorHandler, statusFrameworkErrors } from './http/framework-errors';
 
 export interface RunningApiserver {
   app: NestFastifyApplication;
@@ -39,12 +41,15 @@ export async function startApiserver(config: ApiserverConfig, opts: { storage?: 
     ca = config.clientCAFile ? readFileSync(config.clientCAFile, 'utf8') : certs.caCertPem;
     kubeconfigPath = certs.adminKubeconfigPath;
   }
+  for (const w of insecureCipherWarnings(config.tls)) console.warn(w);
   const adapter = new FastifyAdapter({
-    https: { key, cert, ca: ca || undefined, requestCert: true, rejectUnauthorized: false, minVersion: 'TLSv1.2' },
+    https: { key, cert, ca: ca || undefined, requestCert: true, rejectUnauthorized: false, maxHeaderSize: 1 << 20, minVersion: config.tls?.minVersion ?? 'TLSv1.2', ...(config.tls?.ciphers ? { ciphers: config.tls.ciphers } : {}) },
     routerOptions: { maxParamLength: 8192 },
     bodyLimit: 3 * 1024 * 1024,
     logger: false,
     keepAliveTimeout: 75_000,
+    clientErrorHandler: goClientErrorHandler,
+    frameworkErrors: statusFrameworkErrors,
   } as ConstructorParameters<typeof FastifyAdapter>[0]);
   const app = await NestFactory.create<NestFastifyApplication>(ApiserverModule.forRoot(config, opts), adapter, {
     bodyParser: false,

@@ -75,3 +75,11 @@ describe('Go rendering of decoded values', () => {
     expect(unmarshalTypeMessage(true, 'x')).toBe('json: cannot unmarshal bool into Go value of type x');
   });
 });
+
+describe('goJsonSyntaxError nesting depth (encoding/json maxNestingDepth)', () => {
+  it('accepts 10000 levels and rejects deeper input as Go does', () => {
+    expect(goJsonSyntaxError('['.repeat(10_000) + ']'.repeat(10_000))).toBeUndefined();
+    expect(goJsonSyntaxError('['.repeat(10_001) + ']'.repeat(10_001))).toBe("invalid character '[' exceeded max depth");
+    expect(goJsonSyntaxError('{"a":'.repeat(100_000) + '1' + '}'.repeat(100_000))).toBe("invalid character '{' exceeded max depth");
+  });
+});

@@ -103,10 +103,12 @@ class Scanner {
       case 0x7b: // {
         this.step = (x) => this.beginStringOrEmpty(x);
         this.stack.push(Parse.ObjectKey);
+        if (this.stack.length > MAX_NESTING_DEPTH) this.fail(c, 'exceeded max depth');
         return;
       case 0x5b: // [
         this.step = (x) => this.beginValueOrEmpty(x);
         this.stack.push(Parse.ArrayValue);
+        if (this.stack.length > MAX_NESTING_DEPTH) this.fail(c, 'exceeded max depth');
         return;
       case 0x22: // "
         this.step = (x) => this.inString(x);
@@ -322,6 +324,9 @@ class Scanner {
     };
   }
 }
+
+/** encoding/json's scanner maxNestingDepth: deeper input is a syntax error ("exceeded max depth"). */
+const MAX_NESTING_DEPTH = 10000;
 
 function toBytes(input: Buffer | string): Buffer {
   return typeof input === 'string' ? Buffer.from(input, 'utf8') : input;

@@ -23,12 +23,12 @@ describe('chain order', () => {
       'panic-recovery',
       'retry-after',
       'wait-group',
-      'max-in-flight',
       'timeout',
       'cors',
       'authentication',
       'audit',
       'impersonation',
+      'max-in-flight',
       'authorization',
     ]);
   });
@@ -110,7 +110,41 @@ describe('chain behaviour', () => {
     expect(res.statusCode).toBe(204);
   });
 
-  it('limits in-flight requests before authentication', async () => {
+  it('limits in-flight requests after authentication and impersonation (system:masters exempt)', async () => {
+    const releases: Array<() => void> = [];
+    const slow: Handler = async (c) => {
+      await new Promise<void>((r) => releases.push(r));
+      await okHandler(c);
+    };
+    const users: Record<string, UserInfo> = { u: { name: 'u', groups: [] }, root: { name: 'root', groups: ['system:masters'] } };
+    const byHeader: Authenticator = { authenticate: async (c) => users[String(c.req.headers['x-user'])] ?? null };
+    const allowAll = { authorize: async () => ({ allowed: true }) };
+    const chain = buildHandlerChain(slow, { config: { ...config, maxRequestsInflight: 1 }, authenticator: byHeader, authorizer: allowAll });
+    const first = fakeContext({ url: '/api/v1/pods', headers: { 'x-user': 'u' } });
+    const p = chain(first.ctx);
+    await new Promise((r) => setImmediate(r));
+    const second = fakeContext({ url: '/api/v1/pods', headers: { 'x-user': 'u' } });
+    await chain(second.ctx);
+    expect(second.res.statusCode).toBe(429);
+    // a member of system:masters is answered although the bucket is full
+    const root = fakeContext({ url: '/api/v1/pods', headers: { 'x-user': 'root' } });
+    const pr = chain(root.ctx);
+    // ...but not when it impersonates a plain user: the limit applies to the impersonated user, as upstream
+    const imp = fakeContext({ url: '/api/v1/pods', headers: { 'x-user': 'root', 'Impersonate-User': 'bob' } });
+    await chain(imp.ctx);
+    expect(imp.res.statusCode).toBe(429);
+    // probes are exempt
+    const probe = fakeContext({ url: '/livez', headers: { 'x-user': 'u' } });
+    const pp = chain(probe.ctx);
+    for (let i = 0; i < 20 && releases.length < 3; i++) await new Promise((r) => setImmediate(r));
+    releases.splice(0).forEach((r) => r());
+    await Promise.all([p, pr, pp]);
+    expect(first.res.statusCode).toBe(200);
+    expect(root.res.statusCode).toBe(200);
+    expect(probe.res.statusCode).toBe(200);
+  });
+
+  it('limits in-flight requests (plain user)', async () => {
     let release!: () => void;
     const slow: Handler = async (c) => {
       await new Promise<void>((r) => (release = r));

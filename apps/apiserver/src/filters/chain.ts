@@ -1,8 +1,11 @@
 /**
  * The handler chain: ONE ordered list of filters, in the order a request passes through them.
  *
- *   request info → tracing → panic recovery → retry-after (shutdown) → wait group → max-in-flight → timeout
- *   → CORS → authentication → audit → impersonation → authorization → handler
+ *   request info → tracing → panic recovery → retry-after (shutdown) → wait group → timeout
+ *   → CORS → authentication → audit → impersonation → max-in-flight → authorization → handler
+ *
+ * (max-in-flight sits where upstream's DefaultBuildHandlerChain puts WithMaxInFlightLimit / APF: after
+ * impersonation, before authorization, so it sees the user for the system:masters exemption.)
  */
 import { trace } from '@opentelemetry/api';
 import type { Filter, Handler } from '../http/context';
@@ -37,12 +40,12 @@ export function chainFilters(deps: ChainDeps): NamedFilter[] {
     { name: 'panic-recovery', filter: withPanicRecovery() },
     { name: 'retry-after', filter: withRetryAfter(deps.shutdown, c.shutdownSendRetryAfter ?? false) },
     { name: 'wait-group', filter: withWaitGroup(deps.shutdown) },
-    { name: 'max-in-flight', filter: withMaxInFlight(c) },
     { name: 'timeout', filter: withTimeout(c) },
     { name: 'cors', filter: withCORS(c) },
     { name: 'authentication', filter: withAuthentication({ authenticator: deps.authenticator, anonymousAuth: c.anonymousAuth, anonymousPaths: DEFAULT_ANONYMOUS_PATHS }) },
     { name: 'audit', filter: withAudit(deps.auditSink) },
     { name: 'impersonation', filter: withImpersonation(authorizer) },
+    { name: 'max-in-flight', filter: withMaxInFlight(c) },
     { name: 'authorization', filter: withAuthorization(authorizer) },
   ];
 }

@@ -82,6 +82,20 @@ describe('withMaxInFlight', () => {
     expect(admin.res.statusCode).toBe(200);
   });
 
+  it('exempts the health probes (upstream probes FlowSchema)', async () => {
+    const g = gate();
+    const h = withMaxInFlight({ maxRequestsInflight: 1, maxMutatingRequestsInflight: 1 })(g.handler);
+    const p1 = h(fakeContext({ url: '/api/v1/pods' }).ctx);
+    const probes = ['/livez', '/readyz', '/healthz'].map((url) => fakeContext({ url }));
+    const pp = probes.map((p) => h(p.ctx));
+    const other = fakeContext({ url: '/version' });
+    await h(other.ctx);
+    expect(other.res.statusCode).toBe(429);
+    g.releaseAll();
+    await Promise.all([p1, ...pp]);
+    expect(probes.map((p) => p.res.statusCode)).toEqual([200, 200, 200]);
+  });
+
   it('releases the slot when the handler throws', async () => {
     const h = withMaxInFlight({ maxRequestsInflight: 1, maxMutatingRequestsInflight: 1 })(async () => {
       throw new Error('x');

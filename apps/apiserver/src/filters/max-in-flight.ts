@@ -3,12 +3,19 @@
  * upstream's WithMaxInFlightLimit. Long-running requests are not counted; members of
  * system:masters are never rejected. Over the limit: 429 with `Retry-After: 1` and upstream's
  * plain-text body (Go's http.Error), which is what kube-apiserver sends.
+ *
+ * Position (chain.ts): after authentication and impersonation, right before authorization, as in
+ * upstream's DefaultBuildHandlerChain — so `ctx.user` is known and the system:masters exemption works.
+ * The health probes (GET /healthz, /livez, /readyz) are exempt as upstream's `probes` FlowSchema
+ * makes them (exempt priority level). The counters are per replica (one process), as upstream's.
  */
 import type { Filter } from '../http/context';
 import { writePlainTextError } from './responses';
 import { SYSTEM_MASTERS } from './types';
 
 const NON_MUTATING_VERBS = new Set(['get', 'list', 'watch']);
+/** upstream's `probes` FlowSchema: exempt */
+const PROBE_PATHS = new Set(['/healthz', '/livez', '/readyz']);
 
 export interface MaxInFlightOptions {
   /** 0 = unlimited */
@@ -24,6 +31,7 @@ export function withMaxInFlight(opts: MaxInFlightOptions): Filter {
     let mutating = 0;
     return async (ctx) => {
       if (ctx.longRunning) return next(ctx);
+      if (!ctx.info.isResourceRequest && ctx.info.verb === 'get' && PROBE_PATHS.has(ctx.path)) return next(ctx);
       const isMutating = !NON_MUTATING_VERBS.has(ctx.info.verb);
       const limit = isMutating ? opts.maxMutatingRequestsInflight : opts.maxRequestsInflight;
       if (limit === 0) return next(ctx);

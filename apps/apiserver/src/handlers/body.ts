@@ -95,8 +95,9 @@ function parseProtobuf(body: Buffer, expectedKind: string): unknown {
   try {
     return decodeKubernetesProtobuf(body);
   } catch (e) {
-    if (!(e instanceof ProtobufDecodeError)) throw e;
-    throw errors.badRequest(`the object provided is unrecognized (must be of type ${expectedKind}): ${e.message} (${summarize(body)})`);
+    // any decoder failure (also protobufjs' own "invalid wire type", "index out of range") is the client's bad body
+    const msg = e instanceof ProtobufDecodeError || e instanceof Error ? e.message : String(e);
+    throw errors.badRequest(`the object provided is unrecognized (must be of type ${expectedKind}): ${msg} (${summarize(body)})`);
   }
 }
 

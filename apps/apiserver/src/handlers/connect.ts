@@ -34,6 +34,7 @@ import type { Dialer } from '../egress/egress-selector';
 import type { RequestContext } from '../http/context';
 import type { StoreProvider } from './resource-handler';
 import { EXEC_SPDY_PROTOCOLS, negotiateProtocol, PORT_FORWARD_PROTOCOL, PORT_FORWARD_WS_TUNNEL, serveExec, servePortForward, truthy } from './spdy-bridge';
+import { proxySubpath } from './proxy-path';
 
 /** Set on an IncomingMessage that arrived through the server's 'upgrade' event. */
 export const UPGRADE = Symbol('kubernest.upgrade');
@@ -325,7 +326,7 @@ export class ConnectHandler {
     const i = ctx.info;
     // the path after .../{name}/proxy (subresource form) or .../{name} (legacy verb form)
     const after = i.verb === 'proxy' ? i.parts.slice(2) : i.parts.slice(3);
-    const rawPath = '/' + after.map((p) => p).join('/') + (ctx.path.endsWith('/') && after.length ? '/' : '');
+    const rawPath = proxySubpath(after, ctx.path.endsWith('/')); // no `..`/`%2e%2e` escape above the backend root
     const { scheme, name, port } = splitSchemeNamePort(i.name);
     let target: { scheme: string; host: string; port: number; dial: () => Promise<Duplex> };
     if (i.resource === 'nodes') {
