@@ -9,6 +9,8 @@ import type { Registry } from 'prom-client';
 import { EXTRA_METRICS_REGISTRIES, MetricsRegistry } from '../../../libs/metrics/src/metrics-registry';
 import { builtinResources, newServiceAllocators, ServiceAllocation } from '../../../libs/resources/src';
 import { ResourceRegistry } from '../../../libs/registry/src/registry';
+import { crdDefinition } from '../../../libs/apiextensions/src/crd-resource';
+import { CrdController } from './apiextensions/crd-controller';
 import { isEtcdStorage, loadEtcdBackend } from '../../../libs/storage/src/etcd/load';
 import { Storage } from '../../../libs/storage/src/interface';
 import { tracedStorage } from '../../../libs/storage/src/traced-storage';
@@ -146,6 +148,8 @@ export class ApiserverModule {
           useFactory: (storage: Storage, registry: ResourceRegistry, extra?: HealthCheck[], extraMetrics?: Registry[]) => {
             const metrics = new MetricsRegistry();
             for (const r of extraMetrics ?? []) metrics.join(r);
+            // apiextensions.k8s.io: CustomResourceDefinitions (apiextensions/crd-controller.ts serves them)
+            if (!registry.lookup('apiextensions.k8s.io', 'v1', 'customresourcedefinitions')) registry.add(crdDefinition());
             const encryptionMetrics = installEncryptionAtRest(config.encryption, registry, config.etcdPrefix);
             if (encryptionMetrics) metrics.join(encryptionMetrics);
             const priorityClasses = new SystemPriorityClassesHook();
@@ -158,11 +162,13 @@ export class ApiserverModule {
               [...(storage instanceof RemoteCachedStorage ? [storage.readyCheck()] : []), priorityClasses.readyCheck, authz.readyCheck, ...(extra ?? [])],
               metrics,
             );
+            server.startAdmissionControllers();
             priorityClasses.start(() => {
               const def = registry.lookup('scheduling.k8s.io', 'v1', 'priorityclasses');
               return def && server.storeFor(def);
             });
             authz.start(server);
+            new CrdController(server, registry.lookup('apiextensions.k8s.io', 'v1', 'customresourcedefinitions')!).start();
             return server;
           },
           inject: [STORAGE, REGISTRY, { token: EXTRA_READY_CHECKS, optional: true }, { token: EXTRA_METRICS_REGISTRIES, optional: true }],

@@ -16,9 +16,9 @@ import { OpenApiBuilder } from '../../../libs/openapi/src';
 import { replicaCacheMetricsRegistry } from '../../../libs/watchcache/src/metrics';
 import { RemoteCachedStorage } from '../../../libs/watchcache/src/remote-cached-storage';
 import { Storage } from '../../../libs/storage/src/interface';
-import { namespaceLifecycle } from './admission/namespace-lifecycle';
-import { defaultIngressClass } from './admission/default-ingress-class';
-import { priorityAdmission } from './admission/priority';
+import { buildAdmissionChain, type AdmissionChain } from './admission/admission-chain';
+import { rootCAReader, startNamespaceDefaultsController } from './admission/namespace-defaults-controller';
+import { extensionAdmission, ExtensionAdmission } from './admission/setup-extension-admission';
 import { ApiserverConfig } from './config';
 import { buildHandlerChain } from './filters/chain';
 import type { ChainDeps } from './filters/types';
@@ -26,6 +26,7 @@ import { Discovery } from './handlers/discovery';
 import { HealthCheck, HealthEndpoints } from './handlers/health';
 import { OpenApiEndpoints } from './handlers/openapi';
 import { createEntry } from './http/entry';
+import { routeFallbacksToEntry } from './http/framework-errors';
 import { createRouter } from './http/router';
 import { ConnectHandler, serveUpgrade } from './handlers/connect';
 import { dialerFor, Dialer } from './egress/egress-selector';
@@ -37,6 +38,9 @@ import { Authentication } from './authn/authentication';
 export class ApiServer {
   readonly stores = new Map<string, Store>();
   readonly admission: AdmissionHook[] = [];
+  /** the enabled admission plugins (admission/admission-chain.ts) */
+  readonly admissionChain: AdmissionChain;
+  private stopAdmissionControllers: (() => void)[] = [];
   /** graceful shutdown state (lifecycle/graceful-shutdown.ts); /readyz fails once initiated */
   readonly shutdown = new ShutdownSignals();
   readonly entry: (req: IncomingMessage, res: ServerResponse) => void;
@@ -49,6 +53,8 @@ export class ApiServer {
   readonly auditSink: ChainDeps['auditSink'];
   /** token authenticators, service-account keys and the authentication endpoints (authn/) */
   readonly authn: Authentication;
+  /** admission webhooks and ValidatingAdmissionPolicy (admission/webhook, admission/policy) */
+  readonly extensionAdmission: ExtensionAdmission;
 
   constructor(
     readonly config: ApiserverConfig,
@@ -64,19 +70,9 @@ export class ApiServer {
     this.metrics.join(this.apiMetrics.registry);
     if (storage instanceof RemoteCachedStorage) this.metrics.join(replicaCacheMetricsRegistry(() => storage.stats(), () => storage.available));
     else if (storage instanceof CachedStorage) this.metrics.join(cacherMetricsRegistry(() => storage.stats()));
-    this.admission.push(namespaceLifecycle(() => this.storeFor(this.registry.lookup('', 'v1', 'namespaces')!)));
-    this.admission.push(
-      defaultIngressClass(() => {
-        const def = this.registry.lookup('networking.k8s.io', 'v1', 'ingressclasses');
-        return def && this.storeFor(def);
-      }),
-    );
-    this.admission.push(
-      priorityAdmission(() => {
-        const def = this.registry.lookup('scheduling.k8s.io', 'v1', 'priorityclasses');
-        return def && this.storeFor(def);
-      }),
-    );
+    // --enable/--disable-admission-plugins, in upstream's order (admission/admission-chain.ts)
+    this.admissionChain = buildAdmissionChain(config.admissionPlugins, { storeFor: (g, r) => this.storeForResource(g, r) });
+    this.admission.push(...this.admissionChain.hooks);
     this.authn = new Authentication(config, registry, this);
     this.admission.push(this.authn.admissionHook);
     const openapi = new OpenApiEndpoints(new OpenApiBuilder(() => registry.all()));
@@ -103,6 +99,11 @@ export class ApiServer {
     });
     const discovery = new Discovery(registry, () => `${config.advertiseAddress}:${config.securePort}`);
     this.clusterDialer = dialerFor(config.egressSelector, 'cluster');
+    this.extensionAdmission = extensionAdmission(registry, (def) => this.storeFor(def), this.clusterDialer, this.admissionChain.plugins);
+    this.admission.push(...this.extensionAdmission.hooks);
+    // ResourceQuota charges last, after the webhooks and policies, as upstream orders it
+    const quotaHook = this.admissionChain.quota?.hook;
+    if (quotaHook) this.admission.push(...this.admission.splice(this.admission.indexOf(quotaHook), 1));
     const connect = new ConnectHandler({
       registry,
       stores: this,
@@ -135,6 +136,30 @@ export class ApiServer {
     return s;
   }
 
+  /** The store of a resource by group and plural (its first registered version), if served. */
+  storeForResource(group: string, plural: string): Store | undefined {
+    const def = this.registry.all().find((d) => d.group === group && d.plural === plural);
+    return def && this.storeFor(def);
+  }
+
+  /**
+   * In-process controllers the admission plugins rely on (upstream runs them in
+   * kube-controller-manager): default ServiceAccount and kube-root-ca.crt per namespace, and the
+   * quota recalculation. Started once per replica by the module; stopped at shutdown.
+   */
+  startAdmissionControllers(rootCA: () => string = rootCAReader(this.config.clientCAFile, this.config.certDir)): void {
+    if (this.stopAdmissionControllers.length) return;
+    this.stopAdmissionControllers.push(
+      startNamespaceDefaultsController({
+        namespaces: () => this.storeForResource('', 'namespaces'),
+        serviceAccounts: () => this.storeForResource('', 'serviceaccounts'),
+        configMaps: () => this.storeForResource('', 'configmaps'),
+        rootCA,
+      }),
+    );
+    if (this.admissionChain.quota) this.stopAdmissionControllers.push(this.admissionChain.quota.start());
+  }
+
   kindRegistered(apiVersion: string, kind: string): boolean {
     return this.registry.lookupKind(apiVersion, kind) !== undefined;
   }
@@ -147,6 +172,7 @@ export class ApiServer {
       reply.hijack();
       this.entry(req.raw, reply.raw);
     };
+    routeFallbacksToEntry(fastify, (req, res) => this.entry(req, res)); // first: other methods, refused content types (http/framework-errors.ts)
     fastify.route({ method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'], url: '/', handler });
     fastify.route({ method: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'], url: '/*', handler });
     // WebSocket / SPDY upgrades (exec, attach, portforward, proxy) through the same entry and chain
@@ -155,7 +181,9 @@ export class ApiServer {
 
   beginShutdown(): void {
     this.shutdown.shutdownInitiated = true;
+    for (const stop of this.stopAdmissionControllers.splice(0)) stop();
     this.clusterDialer.close?.();
+    this.extensionAdmission.stop();
   }
 }
 

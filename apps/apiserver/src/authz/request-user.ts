@@ -5,11 +5,15 @@
  * runs outside any scope (`asInternal`), i.e. as the privileged loopback client.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { Filter, UserInfo } from '../http/context';
+import type { Filter, RequestContext, UserInfo } from '../http/context';
 
 interface RequestScope {
   user: UserInfo;
   namespace: string;
+  /** the request (admission webhooks and policies add Warning headers and audit annotations) */
+  ctx?: RequestContext;
+  /** the request's Warning header values (ctx.warnings) */
+  warnings?: string[];
 }
 
 const als = new AsyncLocalStorage<RequestScope>();
@@ -28,5 +32,5 @@ export function runAsUser<T>(user: UserInfo, namespace: string, fn: () => T): T 
 
 /** After authorization: the rest of the request sees its user through currentRequest(). */
 export function withRequestUser(): Filter {
-  return (next) => (ctx) => (ctx.user ? als.run({ user: ctx.user, namespace: ctx.info.namespace }, () => next(ctx)) : next(ctx));
+  return (next) => (ctx) => (ctx.user ? als.run({ user: ctx.user, namespace: ctx.info.namespace, ctx, warnings: ctx.warnings }, () => next(ctx)) : next(ctx));
 }

@@ -13,6 +13,8 @@ import { encryptionConfigFrom, encryptionFlagSpecs } from '../encryption/encrypt
 import type { EncryptionConfig } from '../../../../libs/storage/src/encryption/config';
 import { authnConfigFrom, authnFlagSpecs, type AuthnConfig } from '../authn/options';
 import { authzFlagSpecs } from '../authz/options';
+import { tlsFlagSpecs, tlsServingConfigFrom, type TlsServingConfig } from './tls-options';
+import { admissionFlagSpecs, enabledAdmissionPlugins, validateAdmissionPlugins } from '../admission/admission-options';
 
 export interface ApiserverConfig {
   /** --etcd-servers */
@@ -31,6 +33,8 @@ export interface ApiserverConfig {
   tlsCertFile: string;
   /** --tls-private-key-file */
   tlsPrivateKeyFile: string;
+  /** --tls-min-version, --tls-cipher-suites (tls-options.ts) */
+  tls?: TlsServingConfig;
   /** --client-ca-file ('' = the generated CA) */
   clientCAFile: string;
   /** --max-requests-inflight (0 = unlimited) */
@@ -84,6 +88,8 @@ export interface ApiserverConfig {
   authn?: AuthnConfig;
   /** --authorization-mode (authz/options.ts); absent = the built-in defaultAuthorizer */
   authorizationModes?: string[];
+  /** the admission plugins enabled by --enable/--disable-admission-plugins, in upstream's order (admission/admission-options.ts); absent = the default-on set */
+  admissionPlugins?: string[];
   /**
    * Test-only, never a flag: the env var KUBERNEST_TEST_PANIC_PATH names a path whose requests throw
    * inside the handler (after the filter chain), so end-to-end tests can check panic recovery.
@@ -258,6 +264,8 @@ export const apiserverFlagSpecs = {
   ...encryptionFlagSpecs,
   ...authnFlagSpecs,
   ...authzFlagSpecs,
+  ...tlsFlagSpecs,
+  ...admissionFlagSpecs,
 };
 
 export type ApiserverFlagSpecs = typeof apiserverFlagSpecs;
@@ -316,6 +324,12 @@ export function apiserverConfigFrom(v: ApiserverFlagValues, opts: { requireEtcd?
       throw new FlagError(`--cors-allowed-origins has an invalid regular expression: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
+  let tls: TlsServingConfig;
+  try {
+    tls = tlsServingConfigFrom(v);
+  } catch (e) {
+    throw new FlagError((e as Error).message);
+  }
   if (v.serviceNodePortRange.size === 0) throw new FlagError('--service-node-port-range must not be empty');
   const serviceClusterIPRanges = validateServiceClusterIPRange(v.serviceClusterIPRange);
   let egressSelector: EgressSelectorConfig | undefined;
@@ -344,6 +358,7 @@ export function apiserverConfigFrom(v: ApiserverFlagValues, opts: { requireEtcd?
     certDir: v.certDir,
     tlsCertFile: v.tlsCertFile,
     tlsPrivateKeyFile: v.tlsPrivateKeyFile,
+    tls,
     clientCAFile: v.clientCAFile,
     maxRequestsInflight: v.maxRequestsInflight,
     maxMutatingRequestsInflight: v.maxMutatingRequestsInflight,
@@ -354,6 +369,7 @@ export function apiserverConfigFrom(v: ApiserverFlagValues, opts: { requireEtcd?
     shutdownWatchTerminationGracePeriodMs: v.shutdownWatchTerminationGracePeriod,
     tracingConfigFile: v.tracingConfigFile,
     ...(v.authorizationMode.length ? { authorizationModes: v.authorizationMode } : {}),
+    ...admissionPluginsFrom(v.enableAdmissionPlugins, v.disableAdmissionPlugins),
     serviceClusterIPRange: v.serviceClusterIPRange,
     serviceClusterIPRanges,
     serviceNodePortRange: v.serviceNodePortRange,
@@ -386,3 +402,9 @@ export function parseApiserverFlags(argv: string[], opts: ParseApiserverFlagsOpt
   return apiserverConfigFrom(values);
 }
 
+/** absent when neither flag is given: the chain then uses upstream's default-on set */
+function admissionPluginsFrom(enable: string[], disable: string[]): { admissionPlugins?: string[] } {
+  const err = validateAdmissionPlugins(enable, disable);
+  if (err) throw new FlagError(err);
+  return enable.length || disable.length ? { admissionPlugins: enabledAdmissionPlugins(enable, disable) } : {};
+}

@@ -68,7 +68,7 @@ describe('encrypted values in etcd', () => {
     const w = storage.watch('/secrets/', { resourceVersion: '0' });
     const seen: string[] = [];
     void (async () => {
-      for await (const ev of w) seen.push(`${ev.type} ${String((ev.object as { data?: { v?: string } }).data?.v)}`);
+      for await (const ev of w) seen.push(ev.type === "ERROR" ? `ERROR ${JSON.stringify(ev.object)}` : `${ev.type} ${String((ev.object as { data?: { v?: string } }).data?.v)}`);
     })();
     const created = await storage.create('/secrets/default/x', { kind: 'Secret', metadata: { name: 'x', namespace: 'default' }, data: { v: 'c2VjcmV0' } });
     const stored = (await raw.get('/enc/secrets/default/x').buffer())!;
@@ -78,6 +78,11 @@ describe('encrypted values in etcd', () => {
     expect((await storage.list('/secrets/')).items.map((o) => o.data)).toEqual([{ v: 'c2VjcmV0' }]);
     expect((await cached.list('/secrets/', { resourceVersion: '0' })).items.map((o) => o.data)).toEqual([{ v: 'c2VjcmV0' }]);
 
+    // the watch decodes as it delivers: let it deliver before the keys change under it
+    const delivered = async (n: number) => {
+      for (let i = 0; i < 100 && seen.length < n; i++) await new Promise((r) => setTimeout(r, 50));
+    };
+    await delivered(1);
     // rotation: key2 first, key1 still known -> old value readable, a no-op update rewrites it
     install(['key2', 2], ['key1', 1]);
     expect((await storage.get('/secrets/default/x')).data).toEqual({ v: 'c2VjcmV0' });
@@ -87,6 +92,7 @@ describe('encrypted values in etcd', () => {
     // now current: another no-op update writes nothing
     const again = await storage.guaranteedUpdate('/secrets/default/x', async (cur) => cur!);
     expect(again.metadata.resourceVersion).toBe(rewritten.metadata.resourceVersion);
+    await delivered(2);
     // key1 dropped: still readable (key2)
     install(['key2', 2]);
     expect((await storage.get('/secrets/default/x')).data).toEqual({ v: 'c2VjcmV0' });
