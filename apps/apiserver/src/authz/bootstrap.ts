@@ -57,36 +57,11 @@ export function reconcileBinding(existing: KObject, expected: KObject): { update
 
 const code = (e: unknown) => (isStatusError(e) ? e.code : 0);
 
-async function ensureRole(store: Store, expected: KObject): Promise<void> {
-  const name = expected.metadata.name!;
-  const ns = expected.metadata.namespace ?? '';
-  for (let i = 0; i < 5; i++) {
-    let existing: KObject;
-    try {
-      existing = await store.get(ns, name);
-    } catch (e) {
-      if (code(e) !== 404) throw e;
-      try {
-        await store.create(ns, deepCopy(expected));
-        return;
-      } catch (e2) {
-        if (code(e2) === 409) continue;
-        throw e2;
-      }
-    }
-    const next = reconcileRole(existing, expected);
-    if (!next) return;
-    try {
-      await store.update(ns, name, () => next);
-      return;
-    } catch (e) {
-      if (code(e) === 409) continue;
-      throw e;
-    }
-  }
-}
+/** What to do with an existing object: write `update` (null: nothing), or delete it and start over. */
+type Reconcile = (existing: KObject, expected: KObject) => { update: KObject | null; recreate: boolean };
 
-async function ensureBinding(store: Store, expected: KObject): Promise<void> {
+/** Create `expected`, or reconcile the stored one; retried on conflicts (several replicas race). */
+async function ensureObject(store: Store, expected: KObject, reconcile: Reconcile): Promise<void> {
   const name = expected.metadata.name!;
   const ns = expected.metadata.namespace ?? '';
   for (let i = 0; i < 5; i++) {
@@ -103,7 +78,7 @@ async function ensureBinding(store: Store, expected: KObject): Promise<void> {
         throw e2;
       }
     }
-    const { update, recreate } = reconcileBinding(existing, expected);
+    const { update, recreate } = reconcile(existing, expected);
     try {
       if (recreate) {
         await store.delete(ns, name, { preconditions: { uid: existing.metadata.uid } });
@@ -117,6 +92,9 @@ async function ensureBinding(store: Store, expected: KObject): Promise<void> {
     }
   }
 }
+
+const ensureRole = (store: Store, expected: KObject) => ensureObject(store, expected, (existing) => ({ update: reconcileRole(existing, expected), recreate: false }));
+const ensureBinding = (store: Store, expected: KObject) => ensureObject(store, expected, reconcileBinding);
 
 /**
  * Create or reconcile the whole default policy; the kube-system/kube-public Roles and RoleBindings

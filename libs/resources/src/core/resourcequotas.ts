@@ -6,24 +6,14 @@ import { isQualifiedName } from '../../../apimachinery/src/validation';
 import { ResourceDefinition } from '../../../registry/src/resource';
 import { Json, obj, strs } from '../common/json';
 import { isValidQuantity, parseQuantity, QUANTITY_FORMAT_MESSAGE } from '../common/quantity';
+import { STANDARD_COMPUTE_RESOURCES, STANDARD_OBJECT_COUNT_RESOURCES } from '../common/standard-resources';
 import { compareGoStrings } from '../../../apimachinery/src/selectors/go-text';
 import { translateTimestampSince } from '../printing/age';
 import { ageColumn, column, nameColumn } from '../printing/columns';
 
-const STANDARD_QUOTA = new Set([
-  'pods',
-  'services',
-  'replicationcontrollers',
-  'resourcequotas',
-  'secrets',
-  'configmaps',
-  'persistentvolumeclaims',
-  'services.nodeports',
-  'services.loadbalancers',
-  'cpu',
-  'memory',
-  'ephemeral-storage',
-  'storage',
+const STANDARD_QUOTA = new Set<string>([
+  ...STANDARD_OBJECT_COUNT_RESOURCES,
+  ...STANDARD_COMPUTE_RESOURCES,
   'requests.cpu',
   'requests.memory',
   'requests.storage',
@@ -32,7 +22,7 @@ const STANDARD_QUOTA = new Set([
   'limits.memory',
   'limits.ephemeral-storage',
 ]);
-const INTEGER_RESOURCES = new Set(['pods', 'services', 'replicationcontrollers', 'resourcequotas', 'secrets', 'configmaps', 'persistentvolumeclaims', 'services.nodeports', 'services.loadbalancers']);
+const INTEGER_RESOURCES = new Set<string>(STANDARD_OBJECT_COUNT_RESOURCES);
 const SCOPES = ['BestEffort', 'CrossNamespacePodAffinity', 'NotBestEffort', 'NotTerminating', 'PriorityClass', 'Terminating'];
 
 function isStandardQuotaName(name: string): boolean {

@@ -3,23 +3,10 @@ import { FieldError, fieldErrors } from '../../../../apimachinery/src/field-erro
 import { IS_NEGATIVE_ERROR_MSG, isQualifiedName } from '../../../../apimachinery/src/validation';
 import { Json, obj } from '../../common/json';
 import { compareQuantities, parseQuantity } from '../../common/quantity';
+import { STANDARD_COMPUTE_RESOURCES, STANDARD_OBJECT_COUNT_RESOURCES } from '../../common/standard-resources';
 
 const STANDARD_CONTAINER_RESOURCES = new Set(['cpu', 'memory', 'ephemeral-storage']);
-const STANDARD_RESOURCES = new Set([
-  'cpu',
-  'memory',
-  'ephemeral-storage',
-  'storage',
-  'pods',
-  'services',
-  'replicationcontrollers',
-  'resourcequotas',
-  'secrets',
-  'configmaps',
-  'persistentvolumeclaims',
-  'services.nodeports',
-  'services.loadbalancers',
-]);
+const STANDARD_RESOURCES = new Set<string>([...STANDARD_COMPUTE_RESOURCES, ...STANDARD_OBJECT_COUNT_RESOURCES]);
 
 function isHugePages(name: string): boolean {
   return name.startsWith('hugepages-');
