@@ -1,7 +1,7 @@
 /**
  * Audit end to end: a policy with Metadata for Secrets and RequestResponse for ConfigMaps, written
  * to --audit-log-path as JSON lines; and the webhook backend through a bullmq queue on a real
- * redis-server with the receiver down and the replica killed (SIGKILL): once the receiver is up and
+ * redis-server with the receiver down for 30 s and the replica killed (SIGKILL): once the receiver is up and
  * the replica is back, every event has arrived exactly once.
  */
 import { createServer, type Server } from 'node:http';
@@ -167,12 +167,15 @@ users:
       expect(r.status).toBe(201);
       ids.push(r.headers['audit-id'] as string);
     };
+    const downSince = Date.now(); // the receiver is down from the start
     let s = await startApiserver({ etcd, certDir, env, extraArgs: args });
     for (let i = 0; i < 12; i++) await create(s, i);
     await sleep(1500); // batches reach Redis within the flush interval
     s.process.kill('SIGKILL');
     await new Promise((r) => s.process.once('exit', r));
     await s.stop();
+    // the webhook backend stays down for 30 s in all (the outage)
+    await sleep(Math.max(0, 30_000 - (Date.now() - downSince)));
 
     await receiverUp();
     await sleep(500);
