@@ -11,10 +11,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { credsFromKubeconfig, EmbeddedServer, startEmbedded } from '../../bench/proc';
-import { ApiserverInstance, startApiserver } from '../harness/apiserver';
+import { ApiserverInstance, KUBERNEST_BIN, startApiserver } from '../harness/apiserver';
 import { EtcdInstance, startEtcd } from '../harness/etcd';
 import { freePort } from '../harness/ports';
 import { startWatchCache, WatchCacheInstance } from '../harness/watch-cache';
+import { startKonnectivityServer } from '../harness/konnectivity';
 
 const PROMTOOL = process.env.PROMTOOL ?? 'promtool';
 const havePromtool = spawnSync(PROMTOOL, ['--version'], { stdio: 'ignore' }).status === 0;
@@ -158,6 +159,41 @@ describe('/metrics', () => {
     expect(sample(text, 'process_cpu_seconds_total')).toBeGreaterThan(0);
     expect((await fetch(`http://127.0.0.1:${cacheMetricsPort}/other`)).status).toBe(404);
     await expectPromtoolPasses(text);
+  });
+
+  it('the tunnel server serves its metrics on the health port, valid for promtool', async () => {
+    const konn = await startKonnectivityServer(['--server-id=metrics']);
+    try {
+      const r = await konn.get('/metrics');
+      expect(r.status).toBe(200);
+      expect(r.body).toContain('konnectivity_network_proxy_server_');
+      await expectPromtoolPasses(r.body);
+    } finally {
+      await konn.stop();
+    }
+  });
+
+  it('the bootstrap controller serves its metrics on --metrics-port, valid for promtool', async () => {
+    const port = await freePort();
+    const child = spawn(process.execPath, [KUBERNEST_BIN, 'bootstrap-controller', `--etcd-servers=${etcd.endpoint}`, `--metrics-port=${port}`], { stdio: 'ignore' });
+    try {
+      let text = '';
+      const deadline = Date.now() + 30_000;
+      while (Date.now() < deadline) {
+        const res = await fetch(`http://127.0.0.1:${port}/metrics`).catch(() => undefined);
+        if (res?.status === 200) {
+          text = await res.text();
+          if (text.includes('apiserver_clusterip_repair_reconcile_errors_total')) break;
+        }
+        await sleep(200);
+      }
+      expect(text).toContain('# TYPE apiserver_clusterip_repair_reconcile_errors_total counter');
+      expect(sample(text, 'process_cpu_seconds_total')).toBeGreaterThan(0);
+      await expectPromtoolPasses(text);
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    }
   });
 
   describe('embedded server', () => {
