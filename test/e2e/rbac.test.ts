@@ -140,6 +140,23 @@ describe('RBAC with kubectl 1.32', () => {
     expect(discovery.status).toBe(200);
   });
 
+  it('authorizes /metrics by RBAC (nonResourceURL, the system:monitoring role)', async () => {
+    const denied = await rawAs('alice', 'GET', '/metrics');
+    expect(denied.status).toBe(403);
+    expect((JSON.parse(denied.body) as { message: string }).message).toBe('forbidden: User "alice" cannot get path "/metrics"');
+    const bind = await admin('create', 'clusterrolebinding', 'alice-monitoring', '--clusterrole=system:monitoring', '--user=alice');
+    expect(bind.code, bind.stderr).toBe(0);
+    let ok = { status: 0, body: '' };
+    for (let i = 0; i < 50 && ok.status !== 200; i++) {
+      ok = await rawAs('alice', 'GET', '/metrics');
+      if (ok.status !== 200) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(ok.status).toBe(200);
+    expect(ok.body).toContain('apiserver_request_total');
+    const del = await admin('delete', 'clusterrolebinding', 'alice-monitoring');
+    expect(del.code, del.stderr).toBe(0);
+  });
+
   it('answers SubjectAccessReview and LocalSubjectAccessReview', async () => {
     const sar = await server.request('POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', {
       body: JSON.stringify({ apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', spec: { user: 'bob', resourceAttributes: { namespace: 'x', verb: 'list', resource: 'pods' } } }),
