@@ -41,7 +41,7 @@ beforeAll(async () => {
     etcd,
     extraArgs: [`--watch-cache-servers=${cache.address}`, `--tracing-config-file=${config}`, `--egress-selector-config-file=${egress}`],
   });
-  sim = await startKubeletSim(server.kubeconfig, { nodes: 1, sandboxDir: dir });
+  sim = await startKubeletSim(server.kubeconfig, { nodes: 1, sandboxDir: dir, extraArgs: [`--tracing-config-file=${config}`] });
 }, 120_000);
 
 afterAll(async () => {
@@ -91,7 +91,7 @@ describe('--tracing-config-file', () => {
     await waitFor(() => receiver.spans.some(isLogRequest), 15_000, 'the log request span');
     const traceId = receiver.spans.find(isLogRequest)!.traceId;
     await waitFor(
-      () => ['apiserver', 'watch-cache', 'konnectivity-server', 'konnectivity-agent'].every((svc) => receiver.spans.some((s) => s.traceId === traceId && s.service === svc)),
+      () => ['apiserver', 'watch-cache', 'konnectivity-server', 'konnectivity-agent', 'kubelet'].every((svc) => receiver.spans.some((s) => s.traceId === traceId && s.service === svc)),
       15_000,
       `spans of every service in trace ${traceId}: ${JSON.stringify(receiver.spans.filter((s) => s.traceId === traceId).map((s) => `${s.service}/${s.name}`))}`,
     );
@@ -103,6 +103,22 @@ describe('--tracing-config-file', () => {
     expect(serverDial.parentSpanId).toBe(dial.spanId);
     expect(serverDial.attributes['konnectivity.agent_id']).toBe('traced-agent');
     expect(agentDial.parentSpanId).toBe(serverDial.spanId);
+    // the kubelet's span is a child of the replica's request span (its traceparent header)
+    const kubelet = trace.find((s) => s.service === 'kubelet')!;
+    expect(kubelet.name).toBe('kubelet /containerLogs');
+    expect(kubelet.parentSpanId).toBe(trace.find(isLogRequest)!.spanId);
+  });
+
+  it('a create has mutating and validating admission spans', async () => {
+    const before = receiver.spans.length;
+    const r = await server.request('POST', '/api/v1/namespaces/default/configmaps', { body: JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'traced-admission' } }) });
+    expect(r.status).toBe(201);
+    const isCreate = (s: (typeof receiver.spans)[number]) => s.name === 'KubernetesAPI' && s.attributes['k8s.verb'] === 'create' && s.attributes['k8s.resource'] === 'configmaps';
+    await waitFor(() => receiver.spans.slice(before).some(isCreate), 15_000, 'the create span');
+    const traceId = receiver.spans.slice(before).find(isCreate)!.traceId;
+    await waitFor(() => receiver.spans.filter((s) => s.traceId === traceId && s.name.startsWith('admission.')).length >= 2, 15_000, 'admission spans');
+    const names = receiver.spans.filter((s) => s.traceId === traceId).map((s) => s.name);
+    expect(names).toEqual(expect.arrayContaining(['admission.Mutate', 'admission.Validate', 'storage.Create']));
   });
 
   it('a request without traceparent starts its own trace at the replica', async () => {

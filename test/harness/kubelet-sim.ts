@@ -16,10 +16,10 @@ export interface KubeletSimInstance {
   stop(): Promise<void>;
 }
 
-export async function startKubeletSim(kubeconfig: string, opts: { nodes: number; sandboxDir: string }): Promise<KubeletSimInstance> {
+export async function startKubeletSim(kubeconfig: string, opts: { nodes: number; sandboxDir: string; extraArgs?: string[] }): Promise<KubeletSimInstance> {
   const sim = spawn(
     process.execPath,
-    [KUBERNEST_BIN, 'kubelet-sim', `--kubeconfig=${kubeconfig}`, `--nodes=${opts.nodes}`, '--base-port=0', `--sandbox-dir=${opts.sandboxDir}`],
+    [KUBERNEST_BIN, 'kubelet-sim', `--kubeconfig=${kubeconfig}`, `--nodes=${opts.nodes}`, '--base-port=0', `--sandbox-dir=${opts.sandboxDir}`, ...(opts.extraArgs ?? [])],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let out = '';

@@ -4,6 +4,7 @@
  * /containerLogs, /run, and exec/attach/portForward over WebSocket. No authentication: anyone
  * reaching the port is treated as the API server.
  */
+import { extractContext, runInContext, SpanKind, startSpan, tracingEnabled } from '../../../libs/tracing/src';
 import { spawn } from 'node:child_process';
 import { createServer, Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -62,7 +63,7 @@ export class KubeletServer {
   ) {
     this.server = createServer({ cert: tls.cert, key: tls.key }, (req, res) => {
       try {
-        this.handle(req, res);
+        this.traced(req, res);
       } catch (e) {
         send(res, 500, `Internal Error: ${(e as Error).message}`);
       }
@@ -147,6 +148,20 @@ export class KubeletServer {
     if (protocol === undefined) return reject(400, `requested protocol(s) are not supported; supports ${REMOTECOMMAND_PROTOCOLS.filter(Boolean).join(', ')}`);
     const container = found.container!;
     this.wss.handleUpgrade(req, socket, head, (ws) => (r.kind === 'exec' ? serveExec(ws, protocol, pod, container, opts) : serveAttach(ws, protocol, pod, container, opts)));
+  }
+
+  /** With tracing on, a `kubelet <path>` server span continuing the API server's traceparent. */
+  private traced(req: IncomingMessage, res: ServerResponse): void {
+    if (!tracingEnabled()) return this.handle(req, res);
+    const path = (req.url ?? '/').split('?')[0];
+    const name = `kubelet ${path.split('/').slice(0, 2).join('/') || '/'}`;
+    const s = startSpan(name, { 'http.method': req.method, 'http.target': path, 'k8s.node': this.node.name }, SpanKind.SERVER, extractContext(req.headers as Record<string, unknown>));
+    if (!s) return this.handle(req, res);
+    res.once('close', () => {
+      s.span.setAttribute('http.status_code', res.statusCode);
+      s.span.end();
+    });
+    runInContext(s.ctx, () => this.handle(req, res));
   }
 
   private handle(req: IncomingMessage, res: ServerResponse): void {

@@ -8,6 +8,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createCA, issueCert } from '../../../libs/pki/src';
 import { KubeClient, loadKubeconfig } from './kube-client';
+import { startTracingFromFlag } from '../../apiserver/src/config/tracing-flag';
 import { KubeletSimConfig, parseKubeletSimFlags } from './options';
 import { SimNode } from './sim-node';
 
@@ -58,6 +59,7 @@ export async function startKubeletSim(config: KubeletSimConfig, log: (msg: strin
 
 export async function runKubeletSim(argv: string[]): Promise<void> {
   const config = parseKubeletSimFlags(argv);
+  startTracingFromFlag('kubelet', config.tracingConfigFile ?? '');
   const ownSandbox = !argv.some((a) => a.startsWith('--sandbox-dir') || a.startsWith('--sandbox_dir'));
   const sim = await startKubeletSim(config);
   console.log(

@@ -1,7 +1,7 @@
 /** Flags of `kubernest kubelet-sim`. */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FlagError, flag, flagTypes, parseFlags } from '../../apiserver/src/config';
+import { FlagError, flag, flagTypes, parseFlags, tracingConfigFileFlag } from '../../apiserver/src/config';
 
 export const kubeletSimFlagSpecs = {
   kubeconfig: flag({ name: 'kubeconfig', type: flagTypes.string, default: '', usage: 'Path to a kubeconfig file with the credentials the simulated kubelets use to talk to the API server.' }),
@@ -38,6 +38,7 @@ export const kubeletSimFlagSpecs = {
     default: 60_000,
     usage: 'How often each node posts its status (heartbeats go through the Lease every 10s).',
   }),
+  tracingConfigFile: tracingConfigFileFlag(),
   leaseRenewInterval: flag({ name: 'lease-renew-interval', type: flagTypes.duration, default: 10_000, usage: 'How often each node renews its Lease in kube-node-lease.', hidden: true }),
 };
 
@@ -50,6 +51,8 @@ export interface KubeletSimConfig {
   sandboxDir: string;
   nodeStatusUpdateMs: number;
   leaseRenewMs: number;
+  /** --tracing-config-file ('' = no tracing) */
+  tracingConfigFile?: string;
 }
 
 export function parseKubeletSimFlags(argv: string[]): KubeletSimConfig {
@@ -69,5 +72,6 @@ export function parseKubeletSimFlags(argv: string[]): KubeletSimConfig {
     sandboxDir: values.sandboxDir || join(tmpdir(), `kubernest-kubelet-sim-${process.pid}`),
     nodeStatusUpdateMs: values.nodeStatusUpdateFrequency,
     leaseRenewMs: values.leaseRenewInterval,
+    tracingConfigFile: values.tracingConfigFile,
   };
 }

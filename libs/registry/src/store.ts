@@ -3,6 +3,7 @@
  * serves every resource through its ResourceDefinition — system metadata, strategy hooks,
  * validation, preconditions, finalizers, graceful deletion — on top of a Storage backend.
  */
+import { withSpan } from '../../tracing/src';
 import { FieldError, fieldErrors } from '../../apimachinery/src/field-errors';
 import { errors, StatusError, successStatus } from '../../apimachinery/src/status';
 import { deepCopy, GroupResource, KObject } from '../../apimachinery/src/types';
@@ -114,12 +115,16 @@ export class Store {
 
   /** validating admission (after validation) */
   private async admit(attrs: Omit<AdmissionAttributes, 'def'>): Promise<void> {
-    for (const hook of this.admission) if (!hook.mutating) await hook({ ...attrs, def: this.def });
+    await withSpan('admission.Validate', { 'k8s.operation': attrs.operation, 'k8s.resource': this.def.plural }, async () => {
+      for (const hook of this.admission) if (!hook.mutating) await hook({ ...attrs, def: this.def });
+    });
   }
 
   /** mutating admission (before the strategy prepares and validates the object) */
   private async mutate(attrs: Omit<AdmissionAttributes, 'def'>): Promise<void> {
-    for (const hook of this.admission) if (hook.mutating) await hook({ ...attrs, def: this.def });
+    await withSpan('admission.Mutate', { 'k8s.operation': attrs.operation, 'k8s.resource': this.def.plural }, async () => {
+      for (const hook of this.admission) if (hook.mutating) await hook({ ...attrs, def: this.def });
+    });
   }
 
   // ---- reads ----------------------------------------------------------------------------------

@@ -19,6 +19,7 @@
  * Pods whose IP the egress cannot reach (kubelet-sim: pod IPs are not routed) are reached through
  * their kubelet's port-forward WebSocket instead (a Kubernest fallback; upstream has none).
  */
+import { injectContext } from '../../../../libs/tracing/src';
 import { IncomingMessage, request as httpRequest, ServerResponse } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { Socket } from 'node:net';
@@ -179,7 +180,7 @@ export class ConnectHandler {
     const k = await this.kubeletOfPod(pod);
     const sock = await this.dialKubelet(k);
     const res = await new Promise<IncomingMessage>((resolve, reject) => {
-      const r = httpsRequest({ method: 'GET', path, host: k.host, port: k.port, headers: { Host: hostPort(k.host, k.port) }, createConnection: () => sock });
+      const r = httpsRequest({ method: 'GET', path, host: k.host, port: k.port, headers: { Host: hostPort(k.host, k.port), ...injectContext() }, createConnection: () => sock });
       r.on('response', resolve);
       r.on('error', (e) => reject(errors.internal(new Error(`error reading from kubelet: ${e.message}`))));
       ctx.signal.addEventListener('abort', () => r.destroy(), { once: true });
@@ -546,7 +547,8 @@ function forwardHeaders(req: IncomingMessage): Record<string, string | string[]>
   }
   const remote = req.socket?.remoteAddress;
   if (remote) out['x-forwarded-for'] = remote;
-  return out;
+  // this request's span as the backend's parent (tracing on), not the client's
+  return { ...out, ...injectContext() };
 }
 
 /** Kubelet errors become Status responses (upstream's GenericHttpResponseChecker). */
