@@ -119,6 +119,11 @@ describe('--tracing-config-file', () => {
     await waitFor(() => receiver.spans.filter((s) => s.traceId === traceId && s.name.startsWith('admission.')).length >= 2, 15_000, 'admission spans');
     const names = receiver.spans.filter((s) => s.traceId === traceId).map((s) => s.name);
     expect(names).toEqual(expect.arrayContaining(['admission.Mutate', 'admission.Validate', 'storage.Create']));
+    // the filter-chain stages after the tracing filter, each a child of the request span
+    const api = receiver.spans.find((s) => s.traceId === traceId && s.name === 'KubernetesAPI')!;
+    const stages = receiver.spans.filter((s) => s.traceId === traceId && s.name.startsWith('filter.'));
+    expect(stages.map((s) => s.name)).toEqual(expect.arrayContaining(['filter.authentication', 'filter.audit', 'filter.authorization']));
+    for (const s of stages) expect(s.parentSpanId).toBe(api.spanId);
   });
 
   it('a request without traceparent starts its own trace at the replica', async () => {

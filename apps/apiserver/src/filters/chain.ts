@@ -7,9 +7,9 @@
  * (max-in-flight sits where upstream's DefaultBuildHandlerChain puts WithMaxInFlightLimit / APF: after
  * impersonation, before authorization, so it sees the user for the system:masters exemption.)
  */
-import { trace } from '@opentelemetry/api';
 import type { Filter, Handler } from '../http/context';
 import { tracingEnabled } from '../../../../libs/tracing/src';
+import { applyFiltersWithStageSpans } from './stage-spans';
 import { withAudit } from './audit';
 import { DEFAULT_ANONYMOUS_PATHS, withAuthentication } from './authentication';
 import { withAuthorization } from './authorization';
@@ -53,14 +53,8 @@ export function chainFilters(deps: ChainDeps): NamedFilter[] {
 /** Wrap `handler` in the filters; the first filter of the list sees the request first. */
 export function applyFilters(handler: Handler, filters: readonly NamedFilter[]): Handler {
   if (!tracingEnabled()) return filters.reduceRight<Handler>((next, f) => f.filter(next), handler);
-  // with tracing on, the request's span gets an event as the request enters each stage
-  return filters.reduceRight<Handler>((next, f) => {
-    const h = f.filter(next);
-    return (ctx) => {
-      trace.getActiveSpan()?.addEvent(f.name);
-      return h(ctx);
-    };
-  }, handler);
+  // with tracing on, each stage is a span of its own (stage-spans.ts)
+  return applyFiltersWithStageSpans(handler, filters);
 }
 
 export function buildHandlerChain(handler: Handler, deps: ChainDeps): Handler {
