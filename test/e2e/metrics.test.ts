@@ -146,6 +146,27 @@ describe('/metrics', () => {
     expect(after).toBe(0);
   });
 
+  it('reports in-flight and long-running requests, stored objects, etcd latency and response sizes', async () => {
+    const cm = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'metrics-gauges', namespace: 'default' } };
+    expect((await server.request('POST', '/api/v1/namespaces/default/configmaps', { body: JSON.stringify(cm) })).status).toBe(201);
+    expect((await server.request('GET', '/api/v1/namespaces/default/configmaps')).status).toBe(200);
+    const watch = await openWatch('/api/v1/namespaces/default/configmaps?watch=true');
+    try {
+      await sleep(300);
+      const text = (await server.request('GET', '/metrics')).body;
+      // the /metrics request itself is a read-only request in flight
+      expect(sample(text, 'apiserver_current_inflight_requests', { request_kind: 'readOnly' })).toBeGreaterThanOrEqual(1);
+      expect(sample(text, 'apiserver_current_inflight_requests', { request_kind: 'mutating' })).toBe(0);
+      expect(sample(text, 'apiserver_longrunning_requests', { verb: 'WATCH', resource: 'configmaps', scope: 'namespace' })).toBe(1);
+      expect(sample(text, 'apiserver_storage_objects', { resource: 'namespaces' })).toBeGreaterThanOrEqual(0);
+      expect(sample(text, 'etcd_request_duration_seconds_count', { operation: 'create', type: 'configmaps' })).toBeGreaterThanOrEqual(1);
+      expect(sample(text, 'apiserver_response_sizes_count', { verb: 'LIST', resource: 'configmaps' })).toBeGreaterThanOrEqual(1);
+      await expectPromtoolPasses(text);
+    } finally {
+      watch.close();
+    }
+  });
+
   it('the watch-cache service serves its metrics on --metrics-port', async () => {
     const res = await fetch(`http://127.0.0.1:${cacheMetricsPort}/metrics`);
     expect(res.status).toBe(200);

@@ -13,6 +13,7 @@ import { crdDefinition } from '../../../libs/apiextensions/src/crd-resource';
 import { CrdController } from './apiextensions/crd-controller';
 import { isEtcdStorage, loadEtcdBackend } from '../../../libs/storage/src/etcd/load';
 import { Storage } from '../../../libs/storage/src/interface';
+import { EtcdRequestMetrics } from '../../../libs/storage/src/etcd/request-metrics';
 import { tracedStorage } from '../../../libs/storage/src/traced-storage';
 import { startPeriodicCompactor } from '../../../libs/storage/src/periodic-compactor';
 import { RemoteCachedStorage } from '../../../libs/watchcache/src/remote-cached-storage';
@@ -30,6 +31,8 @@ import { auditSinkFor } from './audit/backend';
 import { installEncryptionAtRest } from './encryption/encryption-at-rest';
 
 export const APISERVER_CONFIG = Symbol('APISERVER_CONFIG');
+/** etcd_request_duration_seconds of this process's etcd backend */
+const ETCD_REQUEST_METRICS = new EtcdRequestMetrics();
 export const STORAGE = Symbol('STORAGE');
 export const REGISTRY = Symbol('REGISTRY');
 
@@ -102,7 +105,7 @@ export class ApiServerLifecycle implements OnModuleInit, BeforeApplicationShutdo
  * (one gRPC stream per resource, fanned out locally) for lists and watches.
  */
 function storageFor(config: ApiserverConfig): Storage {
-  const etcd = new (loadEtcdBackend().EtcdStorage)({ endpoints: config.etcdServers, prefix: config.etcdPrefix });
+  const etcd = ETCD_REQUEST_METRICS.measure(new (loadEtcdBackend().EtcdStorage)({ endpoints: config.etcdServers, prefix: config.etcdPrefix }));
   if (config.watchCacheServers.length === 0) return etcd;
   return new RemoteCachedStorage(etcd, {
     servers: config.watchCacheServers,
@@ -147,6 +150,7 @@ export class ApiserverModule {
           provide: ApiServer,
           useFactory: (storage: Storage, registry: ResourceRegistry, extra?: HealthCheck[], extraMetrics?: Registry[]) => {
             const metrics = new MetricsRegistry();
+            metrics.join(ETCD_REQUEST_METRICS.registry);
             for (const r of extraMetrics ?? []) metrics.join(r);
             // apiextensions.k8s.io: CustomResourceDefinitions (apiextensions/crd-controller.ts serves them)
             if (!registry.lookup('apiextensions.k8s.io', 'v1', 'customresourcedefinitions')) registry.add(crdDefinition());

@@ -33,6 +33,7 @@ import { dialerFor, Dialer } from './egress/egress-selector';
 import { ApiserverMetrics } from './metrics';
 import { withAuthorizationScope } from './authz/setup';
 import { ShutdownSignals } from './lifecycle/shutdown-signals';
+import { requestGauges, storageObjectsGauge } from './request-gauges';
 import { Authentication } from './authn/authentication';
 
 export class ApiServer {
@@ -68,6 +69,8 @@ export class ApiServer {
     this.auditSink = chainDeps.auditSink;
     this.apiMetrics = new ApiserverMetrics({ isKnownResource: (i) => registry.lookup(i.apiGroup, i.apiVersion, i.resource) !== undefined });
     this.metrics.join(this.apiMetrics.registry);
+    requestGauges(this.apiMetrics.registry, this.shutdown, (ctx) => this.apiMetrics.requestLabels(ctx));
+    this.stopStorageObjects = storageObjectsGauge(this.apiMetrics.registry, storage, () => registry.all());
     if (storage instanceof RemoteCachedStorage) this.metrics.join(replicaCacheMetricsRegistry(() => storage.stats(), () => storage.available));
     else if (storage instanceof CachedStorage) this.metrics.join(cacherMetricsRegistry(() => storage.stats()));
     // --enable/--disable-admission-plugins, in upstream's order (admission/admission-chain.ts)
@@ -179,7 +182,10 @@ export class ApiServer {
     fastify.server.on('upgrade', (req: IncomingMessage, socket: import('node:stream').Duplex, head: Buffer) => serveUpgrade(this.entry, req, socket, head));
   }
 
+  private readonly stopStorageObjects: () => void;
+
   beginShutdown(): void {
+    this.stopStorageObjects();
     this.shutdown.shutdownInitiated = true;
     for (const stop of this.stopAdmissionControllers.splice(0)) stop();
     this.clusterDialer.close?.();

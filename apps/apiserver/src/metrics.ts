@@ -46,6 +46,7 @@ export class ApiserverMetrics {
   readonly requestDuration: Histogram<RequestLabel>;
   readonly registeredWatchers: Gauge<'group' | 'version' | 'kind'>;
   readonly watchEvents: Counter<'group' | 'version' | 'kind'>;
+  readonly responseSizes: Histogram<Exclude<RequestLabel, 'dry_run'>>;
 
   constructor(private readonly opts: RequestMetricsOptions = {}) {
     this.requests = new Counter({
@@ -67,6 +68,14 @@ export class ApiserverMetrics {
       labelNames: ['group', 'version', 'kind'],
       registers: [this.registry],
     });
+    this.responseSizes = new Histogram({
+      name: 'apiserver_response_sizes',
+      help: 'Response size distribution in bytes for each group, version, verb, resource, subresource, scope and component.',
+      labelNames: REQUEST_LABELS.filter((l): l is Exclude<RequestLabel, 'dry_run'> => l !== 'dry_run'),
+      // upstream: ExponentialBuckets(1000, 10.0, 8)
+      buckets: [1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10],
+      registers: [this.registry],
+    });
     this.watchEvents = new Counter({
       name: 'apiserver_watch_events_total',
       help: 'Number of events sent in watch clients',
@@ -80,6 +89,11 @@ export class ApiserverMetrics {
     const labels = this.requestLabels(ctx);
     this.requests.inc({ ...labels, code: String(ctx.res.statusCode || 0) });
     this.requestDuration.observe(labels, seconds);
+    // upstream records response sizes for GET and LIST
+    if (ctx.responseBytes !== undefined && (labels.verb === 'GET' || labels.verb === 'LIST') && labels.resource) {
+      const { dry_run: _dryRun, ...sizeLabels } = labels;
+      this.responseSizes.observe(sizeLabels, ctx.responseBytes);
+    }
   }
 
   requestLabels(ctx: RequestContext): Record<RequestLabel, string> {

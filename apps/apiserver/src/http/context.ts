@@ -50,6 +50,8 @@ export interface RequestContext {
   receivedAt: number;
   /** Warning header values (RFC 7234 299 "-" "text") collected during the request */
   warnings: string[];
+  /** bytes of the response body written by writeObject (apiserver_response_sizes) */
+  responseBytes?: number;
 }
 
 export type Handler = (ctx: RequestContext) => Promise<void>;

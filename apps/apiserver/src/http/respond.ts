@@ -39,14 +39,16 @@ export function writeObject(ctx: RequestContext, code: number, obj: unknown): vo
   applyWarnings(ctx, res);
   if (media === 'yaml') {
     const body = toYaml(obj);
-    res.writeHead(code, { 'Content-Type': 'application/yaml', 'Content-Length': Buffer.byteLength(body) });
+    ctx.responseBytes = Buffer.byteLength(body);
+    res.writeHead(code, { 'Content-Type': 'application/yaml', 'Content-Length': ctx.responseBytes });
     res.end(body);
     return;
   }
   const body = JSON.stringify(obj);
+  ctx.responseBytes = Buffer.byteLength(body);
   res.writeHead(code, {
     'Content-Type': 'application/json',
-    'Content-Length': Buffer.byteLength(body),
+    'Content-Length': ctx.responseBytes,
   });
   res.end(body);
 }

@@ -43,6 +43,11 @@ export class ShutdownSignals {
     return this.longRunning.size;
   }
 
+  /** the requests in flight (read at scrape time by the request gauges) */
+  inFlight(): { nonLongRunning: Iterable<RequestContext>; longRunning: Iterable<RequestContext> } {
+    return { nonLongRunning: this.nonLongRunning, longRunning: this.longRunning };
+  }
+
   /** Track a request until `done` settles. */
   track(ctx: RequestContext, done: Promise<unknown>): void {
     const set = ctx.longRunning ? this.longRunning : this.nonLongRunning;
