@@ -188,6 +188,10 @@ describe('cluster resources with kubectl 1.32', () => {
     const vw = await k('get', 'validatingwebhookconfigurations');
     expect(vw.stdout).toMatch(/^NAME\s+WEBHOOKS\s+AGE\n/);
     expect(vw.stdout).toMatch(/^vw\s+1\s+/m);
+    // webhooks are live: vw (pods, failurePolicy Fail) has no backend and would refuse the pod
+    // creates below, as upstream would
+    expect((await k('delete', 'validatingwebhookconfiguration', 'vw')).code).toBe(0);
+    await new Promise((r) => setTimeout(r, 1500));
   });
 
   it('serves discovery, explain and the admission policy kinds', async () => {
