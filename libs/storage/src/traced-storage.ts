@@ -6,6 +6,7 @@
  */
 import { SpanKind, tracingEnabled, withSpan } from '../../tracing/src';
 import type { Storage } from './interface';
+import { aroundStorageMethods } from './storage-proxy';
 
 const TRACED = new Set(['create', 'get', 'list', 'guaranteedUpdate', 'delete', 'count', 'currentRevision', 'compact']);
 
@@ -13,13 +14,7 @@ const spanName = (method: string) => `storage.${method[0].toUpperCase()}${method
 
 export function tracedStorage<S extends Storage>(storage: S, system: string): S {
   if (!tracingEnabled()) return storage;
-  return new Proxy(storage, {
-    get(target, prop, receiver) {
-      const value = Reflect.get(target, prop, receiver) as unknown;
-      if (typeof prop !== 'string' || !TRACED.has(prop) || typeof value !== 'function') return value;
-      const fn = value as (...args: unknown[]) => Promise<unknown>;
-      return (...args: unknown[]) =>
-        withSpan(spanName(prop), { 'db.system': system, 'k8s.storage.key': typeof args[0] === 'string' ? args[0] : undefined }, () => fn.apply(target, args), SpanKind.CLIENT);
-    },
-  });
+  return aroundStorageMethods(storage, TRACED, (method, args, call) =>
+    withSpan(spanName(method), { 'db.system': system, 'k8s.storage.key': typeof args[0] === 'string' ? args[0] : undefined }, call, SpanKind.CLIENT),
+  );
 }

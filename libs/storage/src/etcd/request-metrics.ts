@@ -6,6 +6,7 @@
  */
 import { Histogram, Registry } from 'prom-client';
 import type { Storage } from '../interface';
+import { aroundStorageMethods } from '../storage-proxy';
 
 export const ETCD_REQUEST_DURATION_BUCKETS = [0.005, 0.025, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1.0, 1.25, 1.5, 2, 3, 4, 5, 10, 15, 20, 30, 45, 60];
 
@@ -20,6 +21,8 @@ const OPERATIONS: Record<string, string> = {
   compact: 'compact',
 };
 
+const MEASURED = new Set(Object.keys(OPERATIONS));
+
 export class EtcdRequestMetrics {
   readonly registry = new Registry();
   readonly duration = new Histogram({
@@ -32,20 +35,11 @@ export class EtcdRequestMetrics {
 
   /** `storage` with every call timed. */
   measure<S extends Storage>(storage: S): S {
-    const duration = this.duration;
-    return new Proxy(storage, {
-      get(target, prop, receiver) {
-        const value = Reflect.get(target, prop, receiver) as unknown;
-        const operation = typeof prop === 'string' ? OPERATIONS[prop] : undefined;
-        if (!operation || typeof value !== 'function') return value;
-        const fn = value as (...args: unknown[]) => Promise<unknown>;
-        return (...args: unknown[]) => {
-          const end = duration.startTimer({ operation, type: typeOf(args[0]) });
-          const p = fn.apply(target, args);
-          p.then(() => end(), () => end());
-          return p;
-        };
-      },
+    return aroundStorageMethods(storage, MEASURED, (method, args, call) => {
+      const end = this.duration.startTimer({ operation: OPERATIONS[method], type: typeOf(args[0]) });
+      const p = call();
+      p.then(() => end(), () => end());
+      return p;
     });
   }
 }
