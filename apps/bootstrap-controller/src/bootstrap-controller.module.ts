@@ -37,8 +37,10 @@ export class BootstrapControllerLifecycle implements OnApplicationBootstrap, OnM
 }
 
 export interface BootstrapControllerModuleConfig extends Omit<BootstrapControllerOptions, 'registry' | 'metricsRegistry' | 'scheduler' | 'gc'> {
-  /** how often the garbage collector scans everything (default 5 s) */
+  /** how often the garbage collector scans everything, as a backstop to its watches (default 30 s) */
   gcScanIntervalMs?: number;
+  /** garbage collector watches (default true; false: the scan only) */
+  gcWatch?: boolean;
   /** schedule repair passes as one bullmq job per interval across controllers ('' = own timer) */
   redisUrl?: string;
   /** used only when no storage is given */
@@ -60,7 +62,7 @@ export class BootstrapControllerModule {
               ? new BullmqRepairScheduler({ redisUrl: config.redisUrl, intervalMs: config.repairIntervalMs ?? DEFAULT_REPAIR_INTERVAL_MS, metricsRegistry })
               : undefined;
             // garbage collection and namespace deletion: bullmq jobs on Redis when configured
-            const gc = { scanIntervalMs: config.gcScanIntervalMs, ...(config.redisUrl ? { queue: new BullmqWorkQueue({ redisUrl: config.redisUrl }) } : {}) };
+            const gc = { scanIntervalMs: config.gcScanIntervalMs, watch: config.gcWatch, ...(config.redisUrl ? { queue: new BullmqWorkQueue({ redisUrl: config.redisUrl }) } : {}) };
             return new BootstrapController(opts.storage ?? new (loadEtcdBackend().EtcdStorage)({ endpoints: config.etcdServers ?? [], prefix: config.etcdPrefix ?? '/registry' }), {
               ...config,
               metricsRegistry,

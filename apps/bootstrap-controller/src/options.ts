@@ -1,6 +1,7 @@
 /** Flags of `kubernest bootstrap-controller`. */
 import { FlagError, flag, flagTypes, isHttpURL, parseCIDR, parseFlags, tracingConfigFileFlag, type PortRange } from '../../apiserver/src/config';
 import { DEFAULT_REPAIR_INTERVAL_MS } from './controller';
+import { DEFAULT_GC_SCAN_INTERVAL_MS } from './gc/gc-controller';
 
 export const bootstrapControllerFlagSpecs = {
   etcdServers: flag({
@@ -45,9 +46,15 @@ export const bootstrapControllerFlagSpecs = {
   gcScanInterval: flag({
     name: 'gc-scan-interval',
     type: flagTypes.duration,
-    default: 5_000,
-    usage: 'How often the garbage collector and namespace controller scan every resource for work (terminating namespaces, owners being deleted, orphaned dependents).',
+    default: DEFAULT_GC_SCAN_INTERVAL_MS,
+    usage: 'How often the garbage collector and namespace controller scan every resource for work (terminating namespaces, owners being deleted, orphaned dependents), as a backstop to the watches.',
     validate: (v: number) => (v <= 0 ? '--gc-scan-interval must be greater than 0' : undefined),
+  }),
+  gcWatch: flag({
+    name: 'gc-watch',
+    type: flagTypes.bool,
+    default: true,
+    usage: 'Watch every resource and queue garbage collection and namespace deletion work as objects change. If false, work is found by the periodic scan only.',
   }),
   metricsPort: flag({
     name: 'metrics-port',
@@ -70,6 +77,8 @@ export interface BootstrapControllerConfig {
   redisUrl: string;
   /** garbage collector scan interval */
   gcScanIntervalMs?: number;
+  /** garbage collector watches (default true) */
+  gcWatch?: boolean;
   /** plain-HTTP /metrics port (0 = disabled; standalone process only) */
   metricsPort?: number;
   metricsBindAddress?: string;
@@ -106,6 +115,7 @@ export function parseBootstrapControllerFlags(argv: string[]): BootstrapControll
     repairIntervalMs: values.repairInterval,
     redisUrl: values.redisUrl,
     gcScanIntervalMs: values.gcScanInterval,
+    gcWatch: values.gcWatch,
     metricsPort: values.metricsPort,
     metricsBindAddress: values.metricsBindAddress,
     tracingConfigFile: values.tracingConfigFile,

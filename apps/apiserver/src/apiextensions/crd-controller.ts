@@ -11,6 +11,7 @@ import { ResourceDefinition } from '../../../../libs/registry/src/resource';
 import { Store } from '../../../../libs/registry/src/store';
 import { CLEANUP_FINALIZER } from '../../../../libs/apiextensions/src/crd-resource';
 import { customResourceDefinitions } from '../../../../libs/apiextensions/src/custom-resource';
+import { CrdDefinitionsSync } from '../../../../libs/apiextensions/src/crd-definitions-sync';
 import { storageVersionOf } from '../../../../libs/apiextensions/src/crd-validation';
 import { Informer } from '../authz/informer';
 
@@ -49,8 +50,8 @@ function setCondition(crd: KObject, cond: Condition): boolean {
 
 export class CrdController {
   private readonly informer: Informer;
-  /** CRD name → the definitions registered for it, and the spec they were built from */
-  private readonly served = new Map<string, { fingerprint: string; defs: ResourceDefinition[] }>();
+  /** the served versions of each CRD, in deps.registry */
+  private readonly defs: CrdDefinitionsSync;
   private readonly cleaning = new Set<string>();
   private stopped = false;
 
@@ -58,9 +59,10 @@ export class CrdController {
     private readonly deps: CrdControllerDeps,
     private readonly crdDef: ResourceDefinition,
   ) {
+    this.defs = new CrdDefinitionsSync(deps.registry);
     this.informer = new Informer(() => deps.storeFor(crdDef), 'customresourcedefinitions');
     this.informer.onChange((type, crd) => {
-      if (type === 'DELETED') this.unregister(crd.metadata.name ?? '');
+      if (type === 'DELETED') this.defs.unregister(crd.metadata.name ?? '');
       else this.sync(crd);
     });
   }
@@ -85,24 +87,12 @@ export class CrdController {
 
   private sync(crd: KObject): void {
     const name = crd.metadata.name ?? '';
-    const fingerprint = JSON.stringify([crd.spec ?? {}, !!crd.metadata.deletionTimestamp]);
-    const prev = this.served.get(name);
-    if (!prev || prev.fingerprint !== fingerprint) {
-      const defs = customResourceDefinitions(crd);
-      const conflict = defs.find((d) => {
-        const existing = this.deps.registry.lookup(d.group, d.version, d.plural);
-        return existing && !prev?.defs.includes(existing);
-      });
-      if (conflict) {
-        void this.updateStatus(name, (c) =>
-          setCondition(c, { type: 'NamesAccepted', status: 'False', reason: 'PluralConflict', message: `"${conflict.plural}" is already in use` }),
-        );
-        return;
-      }
-      const keep = new Set(defs.map((d) => `${d.group}/${d.version}/${d.plural}`));
-      for (const d of prev?.defs ?? []) if (!keep.has(`${d.group}/${d.version}/${d.plural}`)) this.deps.registry.remove(d.group, d.version, d.plural);
-      for (const d of defs) this.deps.registry.add(d);
-      this.served.set(name, { fingerprint, defs });
+    const { conflict } = this.defs.sync(crd);
+    if (conflict) {
+      void this.updateStatus(name, (c) =>
+        setCondition(c, { type: 'NamesAccepted', status: 'False', reason: 'PluralConflict', message: `"${conflict.plural}" is already in use` }),
+      );
+      return;
     }
     if (crd.metadata.deletionTimestamp) {
       if ((crd.metadata.finalizers ?? []).includes(CLEANUP_FINALIZER)) void this.cleanup(crd);
@@ -122,13 +112,6 @@ export class CrdController {
         return a || b || namesChanged;
       });
     }
-  }
-
-  private unregister(name: string): void {
-    const prev = this.served.get(name);
-    if (!prev) return;
-    this.served.delete(name);
-    for (const d of prev.defs) this.deps.registry.remove(d.group, d.version, d.plural);
   }
 
   /** Applies `change` to the CRD's status (returns false when nothing changed); conflicts are left to the next event. */
@@ -161,7 +144,7 @@ export class CrdController {
       await this.updateStatus(name, (c) =>
         setCondition(c, { type: 'Terminating', status: 'True', reason: 'InstanceDeletionInProgress', message: 'CustomResource deletion is in progress' }),
       );
-      const served = this.served.get(name)?.defs ?? [];
+      const served = this.defs.defsOf(name);
       const sv = storageVersionOf(crd);
       const def = served.find((d) => d.version === sv) ?? served[0] ?? customResourceDefinitions({ ...crd, spec: { ...(crd.spec as Obj), versions: ((crd.spec as Obj).versions as Obj[]).map((v) => ({ ...v, served: true })) } })[0];
       if (def) {

@@ -26,7 +26,7 @@ import { GcJob, GcJobKind, RetryLater, WorkQueue } from './work-queue';
 
 export const FINALIZER_KUBERNETES = 'kubernetes';
 
-interface OwnerRef {
+export interface OwnerRef {
   apiVersion: string;
   kind: string;
   name: string;
@@ -34,7 +34,7 @@ interface OwnerRef {
   blockOwnerDeletion?: boolean;
 }
 
-function ownerRefs(o: KObject): OwnerRef[] {
+export function ownerRefs(o: KObject): OwnerRef[] {
   const refs = (o.metadata as { ownerReferences?: unknown }).ownerReferences;
   return Array.isArray(refs) ? (refs.filter(isObject) as unknown as OwnerRef[]) : [];
 }
@@ -48,12 +48,15 @@ function isConflict(e: unknown): boolean {
 }
 
 export class GarbageCollector {
-  private readonly stores = new Map<ResourceDefinition, Store>();
+  // weak: a CRD's definitions are replaced whenever its spec changes
+  private readonly stores = new WeakMap<ResourceDefinition, Store>();
 
   constructor(
     private readonly storage: Storage,
     private readonly registry: ResourceRegistry,
     private readonly queue: WorkQueue,
+    /** brings the registry up to date (the CRDs) before a namespace's content is looked at */
+    private readonly refreshResources?: () => Promise<void>,
   ) {}
 
   store(def: ResourceDefinition): Store {
@@ -80,7 +83,7 @@ export class GarbageCollector {
     return out;
   }
 
-  private jobOf(def: ResourceDefinition, o: KObject): GcJob {
+  jobOf(def: ResourceDefinition, o: KObject): GcJob {
     return { group: def.group, version: def.version, plural: def.plural, namespace: o.metadata.namespace ?? '', name: o.metadata.name ?? '', uid: o.metadata.uid ?? '' };
   }
 
@@ -144,6 +147,7 @@ export class GarbageCollector {
     const nsStore = this.store(nsDef);
     const ns = await this.getByUid(nsDef, '', job.name, job.uid);
     if (!ns || !ns.metadata.deletionTimestamp) return;
+    await this.refreshResources?.();
     const policy = (ns.metadata.finalizers ?? []).includes(FINALIZER_ORPHAN) ? 'Orphan' : 'Background';
     const remaining = new Map<string, number>();
     const finalizers = new Map<string, number>();
@@ -324,9 +328,14 @@ export class GarbageCollector {
 
   // ---- dependents whose owners are gone -----------------------------------------------------------
 
+  /** The resource an ownerReference names (any served version of its group and kind). */
+  ownerDef(ref: OwnerRef): ResourceDefinition | undefined {
+    return this.registry.lookupKind(ref.apiVersion, ref.kind) ?? this.registry.all().find((d) => d.kind === ref.kind && apiVersionOf(d).split('/')[0] === ref.apiVersion.split('/')[0]);
+  }
+
   /** Whether the owner a reference names exists (same uid). Unknown kinds count as present. */
   private async ownerExists(dependentNs: string, ref: OwnerRef): Promise<boolean> {
-    const def = this.registry.lookupKind(ref.apiVersion, ref.kind) ?? this.registry.all().find((d) => d.kind === ref.kind && apiVersionOf(d).split('/')[0] === ref.apiVersion.split('/')[0]);
+    const def = this.ownerDef(ref);
     if (!def) return true;
     if (def.namespaced && !dependentNs) return false;
     return (await this.getByUid(def, dependentNs, ref.name, ref.uid)) !== undefined;
