@@ -35,6 +35,7 @@ import { withAuthorizationScope } from './authz/setup';
 import { ShutdownSignals } from './lifecycle/shutdown-signals';
 import { requestGauges, storageObjectsGauge } from './request-gauges';
 import { Authentication } from './authn/authentication';
+import { conversionWebhookEnv } from './apiextensions/conversion-webhook';
 
 export class ApiServer {
   readonly stores = new Map<string, Store>();
@@ -129,11 +130,21 @@ export class ApiServer {
     this.entry = createEntry(buildHandlerChain(withAuthorizationScope(chainDeps.authorizer)(router), { ...chainDeps, authenticator: this.authn.requestAuthenticator(chainDeps.authenticator), config, shutdown: this.shutdown }), this.apiMetrics);
   }
 
+  private readonly conversionWebhooks = conversionWebhookEnv({
+    dialer: () => this.clusterDialer,
+    storeFor: (g, v, p) => {
+      const d = this.registry.lookup(g, v, p);
+      return d && this.storeFor(d);
+    },
+  });
+
   storeFor(def: ResourceDefinition): Store {
     const key = `${def.group}/${def.version}/${def.plural}`;
     let s = this.stores.get(key);
     if (!s) {
-      s = new Store(def, this.storage, this.admission);
+      // custom resources with Webhook conversion: a converting storage (apiextensions/conversion-webhook.ts)
+      const storage = def.wrapStorage ? def.wrapStorage(this.storage, this.conversionWebhooks) : this.storage;
+      s = new Store(def, storage, this.admission);
       this.stores.set(key, s);
     }
     return s;

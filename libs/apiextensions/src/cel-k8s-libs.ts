@@ -1,45 +1,26 @@
 /**
- * A subset of the Kubernetes CEL libraries (k8s.io/apiserver/pkg/cel/library) on @bufbuild/cel:
- * lists (isSorted, sum, min, max, indexOf, lastIndexOf), url (isURL, url(...).getScheme/getHost/
- * getPath), ip/cidr (isIP, isCIDR) and quantity (isQuantity).
+ * The Kubernetes CEL libraries (k8s.io/apiserver/pkg/cel/library) on @bufbuild/cel, shared by CRD
+ * `x-kubernetes-validations` and admission CEL (ValidatingAdmissionPolicy, matchConditions):
+ * lists (isSorted, sum, min, max, indexOf, lastIndexOf, here), url (cel-lib-url.ts), ip
+ * (cel-lib-ip.ts), cidr (cel-lib-cidr.ts), quantity (cel-lib-quantity.ts), format
+ * (cel-lib-format.ts), regex find/findAll (cel-lib-regex.ts), optionals (cel-lib-values.ts) and
+ * `string(<ip|cidr>)`.
  */
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const cel = require('@bufbuild/cel') as {
-  celMethod(name: string, target: unknown, args: unknown[], result: unknown, impl: (this: any, ...args: any[]) => unknown): unknown;
-  celFunc(name: string, args: unknown[], result: unknown, impl: (...args: any[]) => unknown): unknown;
-  listType(t: unknown): unknown;
-  CelScalar: Record<'DYN' | 'BOOL' | 'INT' | 'STRING', unknown>;
-};
-import { parseIPSloppy } from '../../apimachinery/src/validation/ip';
+import { cidrLibrary, CIDR_TYPE } from './cel-lib-cidr';
+import { formatLibrary } from './cel-lib-format';
+import { ipLibrary, IP_TYPE } from './cel-lib-ip';
+import { quantityLibrary } from './cel-lib-quantity';
+import { regexLibrary } from './cel-lib-regex';
+import { urlLibrary } from './cel-lib-url';
+import { cel, DYN, BOOL, INT, noOverload, opaqueValue, optionalLibrary, STRING } from './cel-lib-values';
 
-const { DYN, BOOL, INT, STRING } = cel.CelScalar;
 const LIST = cel.listType(DYN);
 
 const items = (l: Iterable<unknown>): unknown[] => [...l];
 const less = (a: unknown, b: unknown): boolean => (a as number) < (b as number);
 const eq = (a: unknown, b: unknown): boolean => a === b || JSON.stringify(a, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v)) === JSON.stringify(b, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v));
 
-function isIP(s: string): boolean {
-  return parseIPSloppy(s) !== null && !/^0\d|\.0\d/.test(s);
-}
-
-function isCIDR(s: string): boolean {
-  const [ip, bits, ...rest] = s.split('/');
-  if (rest.length || bits === undefined || !/^\d+$/.test(bits) || !isIP(ip)) return false;
-  return Number(bits) <= (ip.includes(':') ? 128 : 32);
-}
-
-function parseURL(s: string): URL | undefined {
-  try {
-    return new URL(s);
-  } catch {
-    return undefined;
-  }
-}
-
-const QUANTITY = /^[+-]?(\d+(\.\d*)?|\.\d+)(([KMGTPE]i)|[numkMGTPE]|[eE][+-]?\d+)?$/;
-
-export const kubernetesCelLibraries: unknown[] = [
+const listsLibrary: unknown[] = [
   cel.celMethod('isSorted', LIST, [], BOOL, function () {
     const a = items(this);
     for (let i = 1; i < a.length; i++) if (less(a[i], a[i - 1])) return false;
@@ -68,8 +49,27 @@ export const kubernetesCelLibraries: unknown[] = [
     for (let i = a.length - 1; i >= 0; i--) if (eq(a[i], v)) return BigInt(i);
     return -1n;
   }),
-  cel.celFunc('isURL', [STRING], BOOL, (s: string) => parseURL(s) !== undefined),
-  cel.celFunc('isIP', [STRING], BOOL, (s: string) => isIP(s)),
-  cel.celFunc('isCIDR', [STRING], BOOL, (s: string) => isCIDR(s)),
-  cel.celFunc('isQuantity', [STRING], BOOL, (s: string) => QUANTITY.test(s)),
 ];
+
+/** string(ip) and string(cidr) give the canonical forms (netip String()). */
+const toStringLibrary: unknown[] = [
+  cel.celFunc('string', [DYN], STRING, (v: unknown) => {
+    for (const t of [IP_TYPE, CIDR_TYPE]) {
+      if (opaqueValue(v, t) !== undefined) return ((v as { get(k: string): unknown }).get(`@${t}`)) as string;
+    }
+    throw noOverload('string', v);
+  }),
+];
+
+export const kubernetesCelLibraries: unknown[] = [
+  ...listsLibrary,
+  ...optionalLibrary,
+  ...urlLibrary,
+  ...ipLibrary,
+  ...cidrLibrary,
+  ...quantityLibrary,
+  ...formatLibrary,
+  ...regexLibrary,
+  ...toStringLibrary,
+];
+

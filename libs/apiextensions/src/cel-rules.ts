@@ -16,6 +16,7 @@ const cel = require('@bufbuild/cel') as {
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { strings } = require('@bufbuild/cel/ext') as { strings: unknown[] };
 import { kubernetesCelLibraries } from './cel-k8s-libs';
+import { undeclaredCall } from './cel-declared';
 
 const FUNCS = [...strings, ...kubernetesCelLibraries];
 let env: unknown;
@@ -23,7 +24,7 @@ let env: unknown;
 const programs = new Map<string, (bindings: Record<string, unknown>) => unknown>();
 
 /** Evaluates an expression; parse and runtime errors come back as Error values. */
-function evaluate(expr: string, bindings: Record<string, unknown>): unknown {
+export function evaluate(expr: string, bindings: Record<string, unknown>): unknown {
   let program = programs.get(expr);
   if (!program) {
     try {
@@ -64,12 +65,15 @@ function fromCel(v: unknown): string {
 
 /** Checks that a rule parses; returns the error text (upstream: "compilation failed: ...") or undefined. */
 export function compileError(expr: string): string | undefined {
+  let parsed: unknown;
   try {
-    cel.parse(expr);
-    return undefined;
+    parsed = cel.parse(expr);
   } catch (e) {
     return (e as Error).message;
   }
+  env ??= cel.celEnv({ funcs: FUNCS });
+  const funcs = (env as { funcs: { find(name: string): unknown } }).funcs;
+  return undeclaredCall(expr, parsed, (name) => funcs.find(name) !== undefined, ['self', 'oldSelf']);
 }
 
 function references(expr: string, name: string): boolean {
@@ -103,13 +107,23 @@ function typeName(s: JSONSchemaProps, v: unknown): string {
   return Array.isArray(v) ? 'array' : typeof v === 'object' ? 'object' : typeof v;
 }
 
+/** The detail upstream gives a rule that fails to evaluate (apiextensions schema/cel validation.go). */
+function evalErrorDetail(message: string, rule: ValidationRule): string {
+  const err = message.replace(/^field not found: /, 'no such key: ');
+  const ruleText = (rule.message || rule.rule).trim();
+  if (/^(no such overload|found no matching overload)/.test(err)) {
+    return `'${err}': call arguments did not match a supported operator, function or macro signature for rule: ${ruleText}`;
+  }
+  return `${err} evaluating rule: ${ruleText}`;
+}
+
 function evalRule(rule: ValidationRule, self: unknown, oldSelf: unknown, hasOld: boolean, s: JSONSchemaProps, path: string): FieldError | undefined {
   const bindings: Record<string, unknown> = { self: toCel(self, s) };
   if (hasOld) bindings.oldSelf = toCel(oldSelf, s);
   const result = evaluate(rule.rule, bindings);
   const value = typeName(s, self);
   if (cel.isCelError(result) || result instanceof Error) {
-    return { type: 'FieldValueInvalid', field: path, value, detail: (result as Error).message.replace(/^field not found: /, 'no such key: ') };
+    return { type: 'FieldValueInvalid', field: path, value, detail: evalErrorDetail((result as Error).message, rule) };
   }
   if (result === true) return undefined;
   let message = rule.message || `failed rule: ${rule.rule.trim()}`;

@@ -6,7 +6,11 @@
 import { FieldError, fieldErrors } from '../../apimachinery/src/field-errors';
 import { KObject } from '../../apimachinery/src/types';
 import { isDNS1035Label, isDNS1123Subdomain } from '../../apimachinery/src/validation/dns';
+import { invalidRendered } from '../../apimachinery/src/validation/rendered-errors';
+import { goTypedSlice, validateWebhookService, validateWebhookURL } from '../../resources/src/admissionregistration/webhook-validation';
 import { compileError } from './cel-rules';
+import { validateMetadataInvariants } from './structural-metadata';
+import { CONVERSION_REVIEW_VERSIONS } from './webhook-converter';
 import { JSONSchemaProps } from './schema';
 
 type Obj = Record<string, unknown>;
@@ -21,12 +25,16 @@ export function validateStructural(s: JSONSchemaProps, path: string, errs: Field
   const preserve = !!s['x-kubernetes-preserve-unknown-fields'];
   const embedded = !!s['x-kubernetes-embedded-resource'];
   if (!opts.inXOf) {
-    if (!s.type && !intOrString && !preserve) errs.push(fieldErrors.required(`${path}.type`, 'must not be empty for specified object fields'));
+    if (!s.type && !intOrString && !preserve && !embedded) errs.push(fieldErrors.required(`${path}.type`, 'must not be empty for specified object fields'));
     if (s.type && !SCHEMA_TYPES.includes(s.type)) errs.push(fieldErrors.notSupported(`${path}.type`, s.type, SCHEMA_TYPES));
     if (opts.root && s.type && s.type !== 'object') errs.push(fieldErrors.invalid(`${path}.type`, s.type, 'must be object at the root'));
   }
   if (intOrString && s.type) errs.push(fieldErrors.invalid(`${path}.type`, s.type, 'must be empty if x-kubernetes-int-or-string is true'));
-  if (embedded && s.type !== 'object') errs.push(fieldErrors.invalid(`${path}.type`, s.type ?? '', 'must be object if x-kubernetes-embedded-resource is true'));
+  if (embedded && !s.type) errs.push(fieldErrors.required(`${path}.type`, 'must be object if x-kubernetes-embedded-resource is true'));
+  else if (embedded && s.type !== 'object') errs.push(fieldErrors.invalid(`${path}.type`, s.type, 'must be object if x-kubernetes-embedded-resource is true'));
+  if (embedded && !preserve && Object.keys(s.properties ?? {}).length === 0) {
+    errs.push(fieldErrors.required(`${path}.properties`, 'must not be empty if x-kubernetes-embedded-resource is true without x-kubernetes-preserve-unknown-fields'));
+  }
   if (s.properties && s.additionalProperties !== undefined && s.additionalProperties !== false) {
     errs.push(fieldErrors.forbidden(`${path}.additionalProperties`, 'additionalProperties and properties are mutual exclusive'));
   }
@@ -34,6 +42,7 @@ export function validateStructural(s: JSONSchemaProps, path: string, errs: Field
     errs.push(fieldErrors.forbidden(`${path}.additionalProperties`, 'cannot set additionalProperties to false if x-kubernetes-preserve-unknown-fields is true'));
   }
   if (s.type === 'array' && !s.items && !opts.inXOf) errs.push(fieldErrors.required(`${path}.items`, 'must be specified'));
+  if (!opts.inXOf) errs.push(...validateMetadataInvariants(s, path, opts.root || embedded));
   if (s.pattern !== undefined) {
     try {
       new RegExp(s.pattern, 'u');
@@ -72,13 +81,66 @@ export function validateStructural(s: JSONSchemaProps, path: string, errs: Field
   });
 }
 
+/**
+ * validateCustomResourceConversion. Upstream validates the internal type, so the paths are the
+ * internal field names: `spec.conversion.webhookClientConfig` (v1 `webhook.clientConfig`) and
+ * `spec.conversion.conversionReviewVersions` (v1 `webhook.conversionReviewVersions`).
+ */
+export function validateConversion(conversion: Obj, requireRecognizedVersion = true): FieldError[] {
+  const errs: FieldError[] = [];
+  const p = 'spec.conversion';
+  const strategy = str(conversion.strategy);
+  if (!strategy) errs.push(fieldErrors.required(`${p}.strategy`, ''));
+  else if (strategy !== 'None' && strategy !== 'Webhook') errs.push(fieldErrors.notSupported(`${p}.strategy`, strategy, ['None', 'Webhook']));
+  const webhook = isObj(conversion.webhook) ? conversion.webhook : undefined;
+  const cc = webhook && isObj(webhook.clientConfig) ? webhook.clientConfig : undefined;
+  const reviewVersions = webhook && Array.isArray(webhook.conversionReviewVersions) ? (webhook.conversionReviewVersions as unknown[]).map(str) : [];
+  if (strategy === 'Webhook') {
+    if (!cc) errs.push(fieldErrors.required(`${p}.webhookClientConfig`, 'required when strategy is set to Webhook'));
+    else {
+      const hasURL = typeof cc.url === 'string';
+      const service = isObj(cc.service) ? cc.service : undefined;
+      if (hasURL === !!service) errs.push(fieldErrors.required(`${p}.webhookClientConfig`, 'exactly one of url or service is required'));
+      else if (hasURL) errs.push(...validateWebhookURL(`${p}.webhookClientConfig.url`, str(cc.url)));
+      else if (service) errs.push(...validateWebhookService(`${p}.webhookClientConfig.service`, service));
+    }
+    errs.push(...validateConversionReviewVersions(reviewVersions, `${p}.conversionReviewVersions`, requireRecognizedVersion));
+  } else {
+    if (cc) errs.push(fieldErrors.forbidden(`${p}.webhookClientConfig`, 'should not be set when strategy is not set to Webhook'));
+    if (reviewVersions.length > 0) errs.push(fieldErrors.forbidden(`${p}.conversionReviewVersions`, 'should not be set when strategy is not set to Webhook'));
+  }
+  return errs;
+}
+
+function validateConversionReviewVersions(versions: string[], path: string, requireRecognizedVersion: boolean): FieldError[] {
+  if (versions.length === 0) return [fieldErrors.required(path, '')];
+  const errs: FieldError[] = [];
+  const seen = new Set<string>();
+  let accepted = false;
+  versions.forEach((v, i) => {
+    if (seen.has(v)) {
+      errs.push(fieldErrors.invalid(`${path}[${i}]`, v, 'duplicate version'));
+      return;
+    }
+    seen.add(v);
+    for (const m of isDNS1035Label(v)) errs.push(fieldErrors.invalid(`${path}[${i}]`, v, m));
+    if (CONVERSION_REVIEW_VERSIONS.includes(v)) accepted = true;
+  });
+  if (requireRecognizedVersion && !accepted) errs.push(invalidRendered(path, goTypedSlice('string', versions), `must include at least one of ${CONVERSION_REVIEW_VERSIONS.join(', ')}`));
+  return errs;
+}
+
 export function storageVersionOf(crd: KObject): string | undefined {
   const versions = (crd.spec as Obj | undefined)?.versions;
   if (!Array.isArray(versions)) return undefined;
   return str((versions as Obj[]).find((v) => v.storage === true)?.name) || undefined;
 }
 
-export function validateCRD(crd: KObject): FieldError[] {
+/**
+ * `requireRecognizedConversionReviewVersion`: false for updates of a CRD whose conversion review
+ * versions already named none we speak (upstream hasValidConversionReviewVersionOrEmpty)
+ */
+export function validateCRD(crd: KObject, requireRecognizedConversionReviewVersion = true): FieldError[] {
   const errs: FieldError[] = [];
   const spec = isObj(crd.spec) ? crd.spec : {};
   const names = isObj(spec.names) ? spec.names : {};
@@ -165,15 +227,14 @@ export function validateCRD(crd: KObject): FieldError[] {
   if (!unique) errs.push(fieldErrors.invalid('spec.versions', versions, 'must contain unique version names'));
   if (versions.length && storage !== 1) errs.push(fieldErrors.invalid('spec.versions', versions, 'must have exactly one version marked as storage version'));
   if (versions.length && served === 0) errs.push(fieldErrors.invalid('spec.versions', versions, 'must have at least one served version'));
-  const conversion = isObj(spec.conversion) ? spec.conversion : {};
-  const strategy = str(conversion.strategy);
-  if (strategy && strategy !== 'None' && strategy !== 'Webhook') errs.push(fieldErrors.notSupported('spec.conversion.strategy', strategy, ['None', 'Webhook']));
-  if (strategy === 'Webhook' && !isObj(conversion.webhook)) errs.push(fieldErrors.required('spec.conversion.webhook', 'required when strategy is set to Webhook'));
+  if (isObj(spec.conversion)) errs.push(...validateConversion(spec.conversion, requireRecognizedConversionReviewVersion));
   return errs;
 }
 
 export function validateCRDUpdate(crd: KObject, old: KObject): FieldError[] {
-  const errs = validateCRD(crd);
+  const oldWebhook = (((old.spec ?? {}) as Obj).conversion as Obj | undefined)?.webhook as Obj | undefined;
+  const oldReviewVersions = Array.isArray(oldWebhook?.conversionReviewVersions) ? (oldWebhook!.conversionReviewVersions as unknown[]).map(str) : [];
+  const errs = validateCRD(crd, oldReviewVersions.length === 0 || oldReviewVersions.some((v) => CONVERSION_REVIEW_VERSIONS.includes(v)));
   const spec = (crd.spec ?? {}) as Obj;
   const oldSpec = (old.spec ?? {}) as Obj;
   if (spec.group !== oldSpec.group) errs.push(fieldErrors.invalid('spec.group', spec.group, 'field is immutable'));

@@ -9,8 +9,14 @@ import { KObject } from '../../apimachinery/src/types';
 import { ResourceDefinition, TableColumn } from '../../registry/src/resource';
 import { translateTimestampSince } from '../../resources/src/printing/age';
 import { validateCel } from './cel-rules';
+import { validateEmbeddedResources } from './embedded-resource';
+import { ConvertingStorage } from './converting-storage';
 import { storageVersionOf } from './crd-validation';
 import { applyDefaults, JSONSchemaProps, prune, validateValue } from './schema';
+import { ConversionWebhookConfig, WebhookConverter } from './webhook-converter';
+
+/** how long a conversion webhook may take (upstream's webhook client timeout) */
+export const CONVERSION_WEBHOOK_TIMEOUT_SECONDS = 30;
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -60,6 +66,7 @@ export function validateCustomResource(obj: KObject, schema: JSONSchemaProps | u
   delete body.apiVersion;
   delete body.kind;
   const errs = validateValue(body, schema, '');
+  validateEmbeddedResources(body, schema, '', errs);
   if (errs.length) return errs;
   const self: Obj = { ...obj, metadata: { name: obj.metadata.name, generateName: obj.metadata.generateName } };
   let oldSelf: Obj | undefined;
@@ -101,6 +108,18 @@ export function schemaOf(version: Obj): JSONSchemaProps | undefined {
   return isObj(s) ? (s as JSONSchemaProps) : undefined;
 }
 
+/** `spec.conversion.webhook` when the CRD converts through a webhook */
+export function webhookConversionOf(crd: KObject): ConversionWebhookConfig | undefined {
+  const conversion = ((crd.spec ?? {}) as Obj).conversion;
+  if (!isObj(conversion) || conversion.strategy !== 'Webhook' || !isObj(conversion.webhook)) return undefined;
+  const wh = conversion.webhook;
+  return {
+    clientConfig: (isObj(wh.clientConfig) ? wh.clientConfig : {}) as ConversionWebhookConfig['clientConfig'],
+    conversionReviewVersions: Array.isArray(wh.conversionReviewVersions) ? (wh.conversionReviewVersions as string[]) : [],
+    crdName: crd.metadata.name,
+  };
+}
+
 /** One ResourceDefinition per served version of the CRD. */
 export function customResourceDefinitions(crd: KObject): ResourceDefinition[] {
   const spec = (crd.spec ?? {}) as Obj;
@@ -110,6 +129,7 @@ export function customResourceDefinitions(crd: KObject): ResourceDefinition[] {
   const storageVersion = storageVersionOf(crd) ?? '';
   const terminating = !!crd.metadata.deletionTimestamp;
   const versions = Array.isArray(spec.versions) ? (spec.versions as Obj[]) : [];
+  const webhook = webhookConversionOf(crd);
   const out: ResourceDefinition[] = [];
   for (const v of versions) {
     if (v.served !== true) continue;
@@ -165,6 +185,8 @@ export function customResourceDefinitions(crd: KObject): ResourceDefinition[] {
             return [dottedPath(p), val === undefined || val === null ? '' : String(val)];
           }))
         : undefined,
+      // Webhook conversion happens in the storage wrapper below (the wrapper relabels what it is
+      // given); a Store built without it (the garbage collector's) still writes the storage version
       conversion: {
         toStorage: (obj) => {
           const o = { ...obj, apiVersion: `${group}/${storageVersion}` };
@@ -173,6 +195,26 @@ export function customResourceDefinitions(crd: KObject): ResourceDefinition[] {
         fromStorage: (obj) => obj,
       },
     };
+    if (webhook) {
+      const schemas = new Map(versions.map((x) => [`${group}/${str(x.name)}`, schemaOf(x)]));
+      def.wrapStorage = (inner, env) => {
+        const converter = new WebhookConverter(webhook, (review) => env.callWebhook(webhook.clientConfig, review, CONVERSION_WEBHOOK_TIMEOUT_SECONDS));
+        return new ConvertingStorage(
+          inner,
+          async (objs, apiVersion, list) => {
+            const converted = await converter.convert(objs, apiVersion, list);
+            // the converted objects are pruned and defaulted in their new version's schema
+            converted.forEach((o, i) => {
+              if (o !== objs[i]) pruneAndDefault(o, schemas.get(apiVersion));
+            });
+            return converted;
+          },
+          `${group}/${str(v.name)}`,
+          `${group}/${storageVersion}`,
+          str(names.kind),
+        );
+      };
+    }
     out.push(def);
   }
   return out;

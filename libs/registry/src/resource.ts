@@ -5,6 +5,7 @@
  */
 import { FieldError } from '../../apimachinery/src/field-errors';
 import { KObject } from '../../apimachinery/src/types';
+import type { Storage } from '../../storage/src/interface';
 
 export interface ResourceStrategy {
   /** upstream defaulting (SetDefaults_*): run on every decoded create/update body */
@@ -110,6 +111,16 @@ export interface StorageConversion {
   fromStorage(obj: KObject): KObject;
 }
 
+/** What a definition's `wrapStorage` may call out to (CRD Webhook conversion). */
+export interface StorageWrapperEnv {
+  /** POSTs `review` to a webhook (url or service reference, caBundle) and resolves to the decoded response body */
+  callWebhook(
+    clientConfig: { url?: string; service?: { namespace: string; name: string; path?: string; port?: number }; caBundle?: string },
+    review: unknown,
+    timeoutSeconds: number,
+  ): Promise<unknown>;
+}
+
 export interface ResourceDefinition {
   group: string;
   version: string;
@@ -139,6 +150,12 @@ export interface ResourceDefinition {
   /** field-selector fields beyond metadata.name and metadata.namespace, e.g. spec.nodeName */
   selectableFields?(obj: KObject): Record<string, string>;
   conversion?: StorageConversion;
+  /**
+   * Conversion that needs I/O: the Store's storage backend is wrapped (objects converted to this
+   * version on the way out, to the storage version on the way in) by whoever builds the Store
+   * (custom resources with Webhook conversion, libs/apiextensions/src/converting-storage.ts).
+   */
+  wrapStorage?(inner: Storage, env: StorageWrapperEnv): Storage;
   /** the kind's OpenAPI/model type name in @kubernetes/client-node, e.g. 'V1Deployment' */
   modelType?: string;
   /** fields of a body the schema does not know (fieldValidation); custom resources derive them from their CRD schema */

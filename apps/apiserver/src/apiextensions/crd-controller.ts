@@ -13,6 +13,7 @@ import { CLEANUP_FINALIZER } from '../../../../libs/apiextensions/src/crd-resour
 import { customResourceDefinitions } from '../../../../libs/apiextensions/src/custom-resource';
 import { CrdDefinitionsSync } from '../../../../libs/apiextensions/src/crd-definitions-sync';
 import { storageVersionOf } from '../../../../libs/apiextensions/src/crd-validation';
+import { NON_STRUCTURAL_SCHEMA, nonStructuralCondition } from '../../../../libs/apiextensions/src/nonstructural';
 import { Informer } from '../authz/informer';
 
 type Obj = Record<string, unknown>;
@@ -99,6 +100,7 @@ export class CrdController {
       return;
     }
     const conds = conditionsOf(crd);
+    this.syncNonStructural(crd, conds);
     const ok = (t: string) => conds.some((c) => c.type === t && c.status === 'True');
     if (!ok('NamesAccepted') || !ok('Established')) {
       void this.updateStatus(name, (c) => {
@@ -112,6 +114,23 @@ export class CrdController {
         return a || b || namesChanged;
       });
     }
+  }
+
+  /** NonStructuralSchema: True (reason Violations) while a stored CRD's schema is not structural, removed otherwise. */
+  private syncNonStructural(crd: KObject, conds: Condition[]): void {
+    const want = nonStructuralCondition(crd);
+    const cur = conds.find((c) => c.type === NON_STRUCTURAL_SCHEMA);
+    if (!want && !cur) return;
+    if (want && cur && cur.status === want.status && cur.reason === want.reason && cur.message === want.message) return;
+    void this.updateStatus(crd.metadata.name ?? '', (c) => {
+      const next = nonStructuralCondition(c);
+      if (next) return setCondition(c, next);
+      const status = (c.status ??= {}) as Obj;
+      const list = conditionsOf(c);
+      if (!list.some((x) => x.type === NON_STRUCTURAL_SCHEMA)) return false;
+      status.conditions = list.filter((x) => x.type !== NON_STRUCTURAL_SCHEMA);
+      return true;
+    });
   }
 
   /** Applies `change` to the CRD's status (returns false when nothing changed); conflicts are left to the next event. */

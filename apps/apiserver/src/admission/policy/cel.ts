@@ -3,6 +3,7 @@
  * compiled once (cached by text) with @bufbuild/cel and evaluated over plain JSON bindings
  * (`object`, `oldObject`, `request`, `params`, `namespaceObject`, `variables`).
  */
+import { kubernetesCelLibraries } from '../../../../../libs/apiextensions/src/cel-k8s-libs';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const cel = require('@bufbuild/cel') as {
   parse(expr: string): unknown;
@@ -11,9 +12,13 @@ const cel = require('@bufbuild/cel') as {
   isCelError(v: unknown): boolean;
 };
 
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { strings } = require('@bufbuild/cel/ext') as { strings: unknown[] };
+
 type Program = (bindings: Record<string, unknown>) => unknown;
 
-const env = cel.celEnv({});
+/** the strings extension and the Kubernetes CEL libraries, as upstream's admission CEL environment */
+const env = cel.celEnv({ funcs: [...strings, ...kubernetesCelLibraries] });
 const cache = new Map<string, Program | Error>();
 
 /** Compiles `expr`; throws an Error with the compile message when it is not valid CEL. */

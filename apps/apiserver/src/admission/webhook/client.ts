@@ -9,6 +9,7 @@ import { connect as tlsConnect } from 'node:tls';
 import { isIP } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Dialer } from '../../egress/egress-selector';
+import type { Store } from '../../../../../libs/registry/src/store';
 
 export interface WebhookClientConfig {
   url?: string;
@@ -23,8 +24,17 @@ export interface WebhookCallDeps {
   resolveService(namespace: string, name: string, port: number): Promise<{ ip: string; port: number }>;
 }
 
-export async function callWebhook(cc: WebhookClientConfig, review: unknown, timeoutSeconds: number, deps: WebhookCallDeps): Promise<unknown> {
+export interface WebhookCallOptions {
+  /** append `?timeout=<n>s` to the path (admission webhooks do; CRD conversion webhooks do not) */
+  timeoutParam?: boolean;
+  /** what precedes `Post "...": ...` in call errors (admission: `failed to call webhook: `; conversion: none) */
+  errorPrefix?: string;
+}
+
+export async function callWebhook(cc: WebhookClientConfig, review: unknown, timeoutSeconds: number, deps: WebhookCallDeps, opts: WebhookCallOptions = {}): Promise<unknown> {
   const timeoutMs = timeoutSeconds * 1000;
+  const withTimeout = opts.timeoutParam ?? true;
+  const errorPrefix = opts.errorPrefix ?? 'failed to call webhook: ';
   let host: string;
   let port: number;
   let path: string;
@@ -35,7 +45,7 @@ export async function callWebhook(cc: WebhookClientConfig, review: unknown, time
     const u = new URL(cc.url);
     host = u.hostname.replace(/^\[|\]$/g, '');
     port = Number(u.port || 443);
-    path = (u.pathname || '/') + (u.search ? `${u.search}&` : '?') + `timeout=${timeoutSeconds}s`;
+    path = (u.pathname || '/') + (withTimeout ? (u.search ? `${u.search}&` : '?') + `timeout=${timeoutSeconds}s` : u.search);
     servername = host;
     display = `${u.origin}${path}`;
     dial = async () => undefined;
@@ -45,16 +55,16 @@ export async function callWebhook(cc: WebhookClientConfig, review: unknown, time
     servername = `${s.name}.${s.namespace}.svc`;
     host = servername;
     port = svcPort;
-    path = (s.path || '/') + `?timeout=${timeoutSeconds}s`;
+    path = (s.path || '/') + (withTimeout ? `?timeout=${timeoutSeconds}s` : '');
     display = `https://${servername}:${svcPort}${path}`;
     dial = async () => {
       const ep = await deps.resolveService(s.namespace, s.name, svcPort);
       return deps.dialer.dial(ep.ip, ep.port, timeoutMs);
     };
   } else {
-    throw new Error('failed to call webhook: neither url nor service is set');
+    throw new Error(`${errorPrefix}neither url nor service is set`);
   }
-  const prefix = `failed to call webhook: Post "${display}"`;
+  const prefix = `${errorPrefix}Post "${display}"`;
   const body = Buffer.from(JSON.stringify(review));
   const ca = cc.caBundle ? Buffer.from(cc.caBundle, 'base64') : undefined;
   const deadline = Date.now() + timeoutMs;
@@ -132,4 +142,36 @@ function describe(e: unknown, host: string, port: number): string {
     default:
       return err?.message ?? String(e);
   }
+}
+
+/**
+ * A ready endpoint of a Service port (upstream's service resolver for webhooks): the port is
+ * looked up in the Service, then one address of its Endpoints is picked at random.
+ */
+export async function resolveServiceEndpoint(
+  storeFor: (group: string, version: string, plural: string) => Store | undefined,
+  ns: string,
+  name: string,
+  port: number,
+): Promise<{ ip: string; port: number }> {
+  type Json = Record<string, unknown>;
+  const services = storeFor('', 'v1', 'services');
+  const endpoints = storeFor('', 'v1', 'endpoints');
+  if (!services || !endpoints) throw new Error(`service "${name}" not found`);
+  const svc = (await services.get(ns, name).catch(() => {
+    throw new Error(`service "${ns}/${name}" not found`);
+  })) as Json;
+  type SvcPort = { name?: string; port: number; targetPort?: number | string };
+  const sp = ((svc.spec as { ports?: SvcPort[] } | undefined)?.ports ?? []).find((p) => p.port === port);
+  if (!sp) throw new Error(`service "${ns}/${name}" has no port ${port}`);
+  const eps = (await endpoints.get(ns, name).catch(() => undefined)) as Json | undefined;
+  type Subset = { addresses?: { ip: string }[]; ports?: { name?: string; port: number }[] };
+  const cands: { ip: string; port: number }[] = [];
+  for (const s of (eps?.subsets as Subset[] | undefined) ?? []) {
+    const p = (s.ports ?? []).find((x) => (sp.name ? x.name === sp.name : true));
+    if (!p) continue;
+    for (const addr of s.addresses ?? []) cands.push({ ip: addr.ip, port: p.port });
+  }
+  if (!cands.length) throw new Error(`no endpoints available for service "${name}"`);
+  return cands[Math.floor(Math.random() * cands.length)];
 }

@@ -12,7 +12,7 @@ import { applyJsonPatch } from '../../../../../libs/patch/src/json-patch';
 import { AdmissionAttributes, AdmissionHook, mutatingAdmission, Store } from '../../../../../libs/registry/src/store';
 import type { Dialer } from '../../egress/egress-selector';
 import { evaluateBool } from '../policy/cel';
-import { callWebhook, WebhookClientConfig } from './client';
+import { callWebhook, resolveServiceEndpoint, WebhookClientConfig } from './client';
 import { Informer } from './informer';
 import { MatchRequest, namespaceSelectorMatches, objectSelectorMatches, RuleWithOperations, rulesMatch } from './matching';
 import { addWarnings, AdmissionRequest, annotate, buildAdmissionRequest, matchRequestOf } from './request';
@@ -198,26 +198,8 @@ export class WebhookDispatcher {
     }
   }
 
-  private async resolveService(ns: string, name: string, port: number): Promise<{ ip: string; port: number }> {
-    const services = this.deps.storeFor('', 'v1', 'services');
-    const endpoints = this.deps.storeFor('', 'v1', 'endpoints');
-    if (!services || !endpoints) throw new Error(`service "${name}" not found`);
-    const svc = (await services.get(ns, name).catch(() => {
-      throw new Error(`service "${ns}/${name}" not found`);
-    })) as Json;
-    type SvcPort = { name?: string; port: number; targetPort?: number | string };
-    const sp = ((svc.spec as { ports?: SvcPort[] } | undefined)?.ports ?? []).find((p) => p.port === port);
-    if (!sp) throw new Error(`service "${ns}/${name}" has no port ${port}`);
-    const eps = (await endpoints.get(ns, name).catch(() => undefined)) as Json | undefined;
-    type Subset = { addresses?: { ip: string }[]; ports?: { name?: string; port: number }[] };
-    const cands: { ip: string; port: number }[] = [];
-    for (const s of (eps?.subsets as Subset[] | undefined) ?? []) {
-      const p = (s.ports ?? []).find((x) => (sp.name ? x.name === sp.name : true));
-      if (!p) continue;
-      for (const addr of s.addresses ?? []) cands.push({ ip: addr.ip, port: p.port });
-    }
-    if (!cands.length) throw new Error(`no endpoints available for service "${name}"`);
-    return cands[Math.floor(Math.random() * cands.length)];
+  private resolveService(ns: string, name: string, port: number): Promise<{ ip: string; port: number }> {
+    return resolveServiceEndpoint((g, v, p) => this.deps.storeFor(g, v, p), ns, name, port);
   }
 }
 
