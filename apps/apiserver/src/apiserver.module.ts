@@ -10,6 +10,7 @@ import { EXTRA_METRICS_REGISTRIES, MetricsRegistry } from '../../../libs/metrics
 import { builtinResources, newServiceAllocators, ServiceAllocation } from '../../../libs/resources/src';
 import { ResourceRegistry } from '../../../libs/registry/src/registry';
 import { crdDefinition } from '../../../libs/apiextensions/src/crd-resource';
+import { apiServicesDefinition } from '../../../libs/resources/src/apiregistration/apiservices';
 import { CrdController } from './apiextensions/crd-controller';
 import { isEtcdStorage, loadEtcdBackend } from '../../../libs/storage/src/etcd/load';
 import { Storage } from '../../../libs/storage/src/interface';
@@ -154,6 +155,8 @@ export class ApiserverModule {
             for (const r of extraMetrics ?? []) metrics.join(r);
             // apiextensions.k8s.io: CustomResourceDefinitions (apiextensions/crd-controller.ts serves them)
             if (!registry.lookup('apiextensions.k8s.io', 'v1', 'customresourcedefinitions')) registry.add(crdDefinition());
+            // apiregistration.k8s.io: APIServices (aggregator/ proxies the remote ones)
+            if (!registry.lookup('apiregistration.k8s.io', 'v1', 'apiservices')) registry.add(apiServicesDefinition());
             const encryptionMetrics = installEncryptionAtRest(config.encryption, registry, config.etcdPrefix);
             if (encryptionMetrics) metrics.join(encryptionMetrics);
             const priorityClasses = new SystemPriorityClassesHook();
@@ -172,7 +175,10 @@ export class ApiserverModule {
               return def && server.storeFor(def);
             });
             authz.start(server);
-            new CrdController(server, registry.lookup('apiextensions.k8s.io', 'v1', 'customresourcedefinitions')!).start();
+            const crds = new CrdController(server, registry.lookup('apiextensions.k8s.io', 'v1', 'customresourcedefinitions')!);
+            // before the CRDs load: the aggregator takes the built-in group versions as they are now
+            server.aggregator.start({ crdsSynced: crds.waitForSync() });
+            crds.start();
             return server;
           },
           inject: [STORAGE, REGISTRY, { token: EXTRA_READY_CHECKS, optional: true }, { token: EXTRA_METRICS_REGISTRIES, optional: true }],

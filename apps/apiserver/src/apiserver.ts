@@ -35,6 +35,8 @@ import { withAuthorizationScope } from './authz/setup';
 import { ShutdownSignals } from './lifecycle/shutdown-signals';
 import { requestGauges, storageObjectsGauge } from './request-gauges';
 import { Authentication } from './authn/authentication';
+import { Aggregator } from './aggregator/aggregator';
+import { withRequestHeaderAuthentication } from './aggregator/requestheader';
 import { conversionWebhookEnv } from './apiextensions/conversion-webhook';
 
 export class ApiServer {
@@ -57,6 +59,8 @@ export class ApiServer {
   readonly authn: Authentication;
   /** admission webhooks and ValidatingAdmissionPolicy (admission/webhook, admission/policy) */
   readonly extensionAdmission: ExtensionAdmission;
+  /** the aggregation layer: APIServices, the proxy to aggregated API servers (aggregator/) */
+  readonly aggregator: Aggregator;
 
   constructor(
     readonly config: ApiserverConfig,
@@ -104,6 +108,9 @@ export class ApiServer {
     const discovery = new Discovery(registry, () => `${config.advertiseAddress}:${config.securePort}`);
     this.clusterDialer = dialerFor(config.egressSelector, 'cluster');
     this.extensionAdmission = extensionAdmission(registry, (def) => this.storeFor(def), this.clusterDialer, this.admissionChain.plugins);
+    const clientCA = rootCAReader(config.clientCAFile, config.certDir);
+    this.aggregator = new Aggregator({ registry, storeFor: (def) => this.storeFor(def), dialer: this.clusterDialer, config: config.aggregator, clientCA });
+    discovery.setExternal(this.aggregator.discovery);
     this.admission.push(...this.extensionAdmission.hooks);
     // ResourceQuota charges last, after the webhooks and policies, as upstream orders it
     const quotaHook = this.admissionChain.quota?.hook;
@@ -127,7 +134,9 @@ export class ApiServer {
       watchMetrics: this.apiMetrics,
       authn: this.authn,
     });
-    this.entry = createEntry(buildHandlerChain(withAuthorizationScope(chainDeps.authorizer)(router), { ...chainDeps, authenticator: this.authn.requestAuthenticator(chainDeps.authenticator), config, shutdown: this.shutdown }), this.apiMetrics);
+    // request-header (front proxy) authentication before x509; remote APIServices proxied after authorization (aggregator/)
+    const x509 = chainDeps.authenticator && withRequestHeaderAuthentication(chainDeps.authenticator, config.aggregator?.requestHeader, clientCA);
+    this.entry = createEntry(buildHandlerChain(withAuthorizationScope(chainDeps.authorizer)(this.aggregator.wrap(router)), { ...chainDeps, authenticator: this.authn.requestAuthenticator(x509), config, shutdown: this.shutdown }), this.apiMetrics);
   }
 
   private readonly conversionWebhooks = conversionWebhookEnv({
@@ -201,6 +210,7 @@ export class ApiServer {
     for (const stop of this.stopAdmissionControllers.splice(0)) stop();
     this.clusterDialer.close?.();
     this.extensionAdmission.stop();
+    this.aggregator.stop();
   }
 }
 

@@ -43,7 +43,8 @@ export async function startApiserver(config: ApiserverConfig, opts: { storage?: 
   }
   for (const w of insecureCipherWarnings(config.tls)) console.warn(w);
   const adapter = new FastifyAdapter({
-    https: { key, cert, ca: ca || undefined, requestCert: true, rejectUnauthorized: false, maxHeaderSize: 1 << 20, minVersion: config.tls?.minVersion ?? 'TLSv1.2', ...(config.tls?.ciphers ? { ciphers: config.tls.ciphers } : {}) },
+    // the client CA, and the front proxy's CA for request-header authentication (aggregator/requestheader.ts)
+    https: { key, cert, ca: [ca, config.aggregator?.requestHeader?.clientCA ?? ''].filter(Boolean).join('\n') || undefined, requestCert: true, rejectUnauthorized: false, maxHeaderSize: 1 << 20, minVersion: config.tls?.minVersion ?? 'TLSv1.2', ...(config.tls?.ciphers ? { ciphers: config.tls.ciphers } : {}) },
     routerOptions: { maxParamLength: 8192 },
     bodyLimit: 3 * 1024 * 1024,
     logger: false,

@@ -19,6 +19,7 @@ const components: Record<string, () => Promise<Component>> = {
   'konnectivity-server': async () => (require('../../konnectivity-server/src/main') as typeof import('../../konnectivity-server/src/main')).runKonnectivityServer,
   'konnectivity-agent': async () => (require('../../konnectivity-agent/src/main') as typeof import('../../konnectivity-agent/src/main')).runKonnectivityAgent,
   'kubelet-sim': async () => (require('../../kubelet-sim/src/main') as typeof import('../../kubelet-sim/src/main')).runKubeletSim,
+  'metrics-server': async () => (require('../../metrics-server/src/main') as typeof import('../../metrics-server/src/main')).runMetricsServer,
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
@@ -32,6 +33,7 @@ Components:
   konnectivity-server   the Konnectivity proxy server (agents connect in; the API server dials through it)
   konnectivity-agent    the Konnectivity agent (runs in the cluster network, dials for the proxy server)
   kubelet-sim           N simulated kubelets: Nodes, Leases, fake pods and the kubelet HTTPS API per node
+  metrics-server        an aggregated API server for metrics.k8s.io (kubectl top), scraping kubelets via the node proxy
 
 Run 'kubernest <component> --help' for the component's flags.`;
 

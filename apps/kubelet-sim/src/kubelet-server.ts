@@ -49,7 +49,7 @@ function usage(seed: string, uptimeSec: number): { cpuNanoCores: number; cpuCore
   let h = 0;
   for (const ch of seed) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
   const cpuNanoCores = 1_000_000 + (h % 20) * 500_000; // 1m..11m
-  return { cpuNanoCores, cpuCoreNanoSeconds: Math.round(cpuNanoCores * uptimeSec), memBytes: (8 + (h % 24)) * 1024 * 1024 };
+  return { cpuNanoCores, cpuCoreNanoSeconds: Math.round(cpuNanoCores * Math.max(0, uptimeSec)), memBytes: (8 + (h % 24)) * 1024 * 1024 };
 }
 
 export class KubeletServer {
@@ -271,7 +271,8 @@ export class KubeletServer {
   }
 
   private summary(): KObject {
-    const now = new Date();
+    // whole seconds, as `time` is serialized: cumulative counters then match their timestamps exactly
+    const now = new Date(Math.floor(Date.now() / 1000) * 1000);
     const up = (now.getTime() - this.node.startTime.getTime()) / 1000;
     const cap = this.node.capacity;
     const pods = this.node.pods();

@@ -47,6 +47,7 @@ describe('parseApiserverFlags', () => {
       egressSelectorConfigFile: '',
       kubeletCertificateAuthority: '',
       authn: expect.objectContaining({ serviceAccountIssuers: ['https://kubernetes.default.svc.cluster.local'], apiAudiences: ['https://kubernetes.default.svc.cluster.local'] }),
+      aggregator: expect.objectContaining({ proxyClientCertFile: '', enableAggregatorRouting: false }),
     });
   });
 

@@ -15,6 +15,7 @@ import { authnConfigFrom, authnFlagSpecs, type AuthnConfig } from '../authn/opti
 import { authzFlagSpecs } from '../authz/options';
 import { tlsFlagSpecs, tlsServingConfigFrom, type TlsServingConfig } from './tls-options';
 import { admissionFlagSpecs, enabledAdmissionPlugins, validateAdmissionPlugins } from '../admission/admission-options';
+import { aggregatorConfigFrom, aggregatorFlagSpecs, type AggregatorConfig } from '../aggregator/options';
 
 export interface ApiserverConfig {
   /** --etcd-servers */
@@ -90,6 +91,8 @@ export interface ApiserverConfig {
   authorizationModes?: string[];
   /** the admission plugins enabled by --enable/--disable-admission-plugins, in upstream's order (admission/admission-options.ts); absent = the default-on set */
   admissionPlugins?: string[];
+  /** --requestheader-*, --proxy-client-cert-file/--proxy-client-key-file, --enable-aggregator-routing (aggregator/options.ts) */
+  aggregator?: AggregatorConfig;
   /**
    * Test-only, never a flag: the env var KUBERNEST_TEST_PANIC_PATH names a path whose requests throw
    * inside the handler (after the filter chain), so end-to-end tests can check panic recovery.
@@ -266,6 +269,7 @@ export const apiserverFlagSpecs = {
   ...authzFlagSpecs,
   ...tlsFlagSpecs,
   ...admissionFlagSpecs,
+  ...aggregatorFlagSpecs,
 };
 
 export type ApiserverFlagSpecs = typeof apiserverFlagSpecs;
@@ -385,6 +389,7 @@ export function apiserverConfigFrom(v: ApiserverFlagValues, opts: { requireEtcd?
     kubeletCertificateAuthority: v.kubeletCertificateAuthority,
     ...security,
     authn: authnConfigFrom(v),
+    aggregator: aggregatorConfigFrom(v),
     ...(process.env[TEST_PANIC_PATH_ENV] ? { testPanicPath: process.env[TEST_PANIC_PATH_ENV] } : {}),
   };
 }

@@ -70,19 +70,34 @@ function aggregatedResource(d: ResourceDefinition): Record<string, unknown> {
   return r;
 }
 
+/** Remote (aggregated) group versions merged into /apis and the aggregated document (aggregator/remote-discovery.ts). */
+export interface ExternalDiscovery {
+  /** bumps whenever the documents below change */
+  readonly version: number;
+  legacyGroups(): { name: string; versions: { groupVersion: string; version: string }[]; preferredVersion: { groupVersion: string; version: string } }[];
+  aggregatedItems(): Record<string, unknown>[];
+}
+
 export class Discovery {
-  private cacheVersion = -1;
+  private cacheVersion = '';
   private cache = new Map<string, unknown>();
+  private external?: ExternalDiscovery;
 
   constructor(
     private readonly registry: ResourceRegistry,
     private readonly serverAddress: () => string,
   ) {}
 
+  /** Adds the aggregation layer's remote groups (after the local ones). */
+  setExternal(external: ExternalDiscovery): void {
+    this.external = external;
+  }
+
   private cached<T>(key: string, build: () => T): T {
-    if (this.cacheVersion !== this.registry.version) {
+    const version = `${this.registry.version}/${this.external?.version ?? 0}`;
+    if (this.cacheVersion !== version) {
       this.cache.clear();
-      this.cacheVersion = this.registry.version;
+      this.cacheVersion = version;
     }
     let v = this.cache.get(key) as T | undefined;
     if (v === undefined) {
@@ -133,13 +148,15 @@ export class Discovery {
   }
 
   private groupList(): { name: string; versions: { groupVersion: string; version: string }[]; preferredVersion: { groupVersion: string; version: string } }[] {
-    return this.registry
+    const local = this.registry
       .groups()
       .filter((g) => g.group !== '')
       .map((g) => {
         const versions = g.versions.map((v) => ({ groupVersion: `${g.group}/${v}`, version: v }));
         return { name: g.group, versions, preferredVersion: versions[0] };
       });
+    const names = new Set(local.map((g) => g.name));
+    return [...local, ...(this.external?.legacyGroups() ?? []).filter((g) => !names.has(g.name))];
   }
 
   private resourceList(group: string, version: string): Record<string, unknown> {
@@ -169,6 +186,10 @@ export class Discovery {
           })),
         };
       });
+    if (!core && this.external) {
+      const names = new Set(items.map((i) => i.metadata.name));
+      for (const item of this.external.aggregatedItems()) if (!names.has((item.metadata as { name?: string }).name)) items.push(item as (typeof items)[number]);
+    }
     return { kind: 'APIGroupDiscoveryList', apiVersion: 'apidiscovery.k8s.io/v2', metadata: {}, items };
   }
 
