@@ -92,6 +92,66 @@ function listeningPorts(pid: number): number[] {
   return ports;
 }
 
+/** CPU time (user + system) of process `pid` so far in ms, from /proc (Linux); NaN when gone */
+function cpuMs(pid: number | undefined): number {
+  if (!pid) return NaN;
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime + stime in USER_HZ (100) ticks
+  } catch {
+    return NaN;
+  }
+}
+
+/**
+ * CPU ms each process spends per MiB echoed during `f`: unlike MiB/s this hardly depends on what
+ * else runs on the machine, so it is the number to compare between runs and commits.
+ */
+async function cpuPerMiB<T>(mib: number, f: () => Promise<T>): Promise<{ result: T; cpu: Record<string, number>; packets: Record<string, number> }> {
+  const pids: Record<string, number | undefined> = {
+    kubectl: state.pf?.pid,
+    apiserver: state.api?.process.pid,
+    server: state.server?.process.pid,
+    agent: state.agent?.process.pid,
+    kubeletSim: state.sim?.pid,
+    bench: process.pid,
+  };
+  const before = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuMs(pid)]));
+  const packetsBefore = await serverPackets();
+  const result = await f();
+  const packetsAfter = await serverPackets();
+  const packets = Object.fromEntries(Object.entries(packetsAfter).map(([k, v]) => [k, v - packetsBefore[k]]));
+  const cpu: Record<string, number> = {};
+  let total = 0;
+  for (const [k, pid] of Object.entries(pids)) {
+    const ms = (cpuMs(pid) - before[k]) / mib;
+    if (!Number.isFinite(ms)) continue;
+    cpu[k] = round(ms, 1);
+    total += ms;
+  }
+  cpu.total = round(total, 1);
+  return { result, cpu, packets };
+}
+
+/** DATA and WINDOW_UPDATE packets the tunnel server received so far, per direction (its metrics) */
+async function serverPackets(): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const seg of ['from_frontend', 'from_agent'])
+    for (const type of ['DATA', 'WINDOW_UPDATE'])
+      out[`${seg}/${type}`] = (await state.server?.metric('konnectivity_network_proxy_server_stream_packets_total', `segment="${seg}",packet_type="${type}"`).catch(() => 0)) ?? 0;
+  return out;
+}
+
+/** packets per direction and the average DATA packet size */
+const packetText = (p: Record<string, number>, mib: number) =>
+  `up ${p['from_frontend/DATA']} DATA (avg ${round((mib * 1024) / Math.max(1, p['from_frontend/DATA']), 0)} KiB), down ${p['from_agent/DATA']} DATA (avg ${round((mib * 1024) / Math.max(1, p['from_agent/DATA']), 0)} KiB), ${p['from_frontend/WINDOW_UPDATE'] + p['from_agent/WINDOW_UPDATE']} WINDOW_UPDATE`;
+
+const cpuText = (cpu: Record<string, number>) =>
+  Object.entries(cpu)
+    .filter(([k, v]) => k === 'total' || v >= 0.05)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ');
+
 /** true when `port` echoes what it is sent */
 function isEcho(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -248,11 +308,13 @@ async function main(): Promise<boolean> {
   const total = TUNNEL_MIB * MiB;
   log(`(a) pod p's echo server is 127.0.0.1:${echoPort}; ${TUNNEL_MIB} MiB echo, direct then through kubectl port-forward`);
   await echoThrough(echoPort, 8 * MiB);
-  const directMs = await echoThrough(echoPort, total);
+  const direct = await cpuPerMiB(TUNNEL_MIB, () => echoThrough(echoPort, total));
+  const directMs = direct.result;
   const pfPort = await startPortForward(api.kubeconfig, 9000);
   await echoThrough(pfPort, 8 * MiB); // warm-up: the SPDY session, the tunnel, the kubelet WebSocket
   t = Date.now();
-  const pfMs = await echoThrough(pfPort, total);
+  const pf = await cpuPerMiB(TUNNEL_MIB, () => echoThrough(pfPort, total));
+  const pfMs = pf.result;
   await stopProcess(state.pf!);
   state.pf = undefined;
   const mibs = (ms: number) => round(TUNNEL_MIB / (ms / 1000), 1);
@@ -264,6 +326,8 @@ async function main(): Promise<boolean> {
     portForwardMiBs: mibs(pfMs),
     ratioPct: round((directMs / pfMs) * 100, 1),
   };
+  const cpuMsPerMiB: Record<string, Record<string, number>> = { direct: direct.cpu, portForward: pf.cpu };
+  const serverPacketCounts: Record<string, Record<string, number>> = { portForward: pf.packets };
   log(`(a) direct ${throughput.directMiBs} MiB/s, port-forward ${throughput.portForwardMiBs} MiB/s (${throughput.ratioPct} %)`);
 
   // (b) dial latency ----------------------------------------------------------------------------
@@ -271,9 +335,12 @@ async function main(): Promise<boolean> {
   const dialer = (state.dialer = new TunnelDialer({ address: `127.0.0.1:${server.serverPort}`, dialTimeoutMs: 10_000 }));
   for (let i = 0; i < 20; i++) (await dialer.dial('127.0.0.1', echo.port)).destroy(); // warm-up
   // where the port-forward time goes: the same echo through the bare tunnel (no kubectl, SPDY, API server, kubelet)
-  const tunnelOnlyMs = await echoThrough(await dialer.dial('127.0.0.1', echoPort), total);
+  const bare = await cpuPerMiB(TUNNEL_MIB, async () => echoThrough(await dialer.dial('127.0.0.1', echoPort), total));
+  const tunnelOnlyMs = bare.result;
   throughput.tunnelOnlyMs = round(tunnelOnlyMs, 0);
   throughput.tunnelOnlyMiBs = mibs(tunnelOnlyMs);
+  cpuMsPerMiB.tunnelOnly = bare.cpu;
+  serverPacketCounts.tunnelOnly = bare.packets;
   log(`(a) bare TunnelDialer stream to the same echo server: ${throughput.tunnelOnlyMiBs} MiB/s`);
   const dialMs: number[] = [];
   for (let i = 0; i < DIALS; i++) {
@@ -326,6 +393,13 @@ async function main(): Promise<boolean> {
       `    kubectl port-forward       ${String(throughput.portForwardMiBs).padStart(8)} MiB/s  (${throughput.portForwardMs} ms)`,
       `    port-forward / direct      ${String(throughput.ratioPct).padStart(8)} %      goal >= 50 %: ${yes(goals.throughputRatioAtLeast50Pct)}`,
       `    (bare TunnelDialer stream  ${String(throughput.tunnelOnlyMiBs).padStart(8)} MiB/s  (${throughput.tunnelOnlyMs} ms): the tunnel alone, no kubectl/SPDY/API server/kubelet)`,
+      `    CPU ms per MiB echoed (load-independent; compare these between runs):`,
+      `      direct        ${cpuText(direct.cpu)}`,
+      `      port-forward  ${cpuText(pf.cpu)}`,
+      `      bare tunnel   ${cpuText(bare.cpu)}`,
+      `    packets through the tunnel server:`,
+      `      port-forward  ${packetText(pf.packets, TUNNEL_MIB)}`,
+      `      bare tunnel   ${packetText(bare.packets, TUNNEL_MIB)}`,
       `(b) TunnelDialer dial latency, ${DIALS} sequential dials`,
       `    p50 ${dial.p50Ms} ms, p99 ${dial.p99Ms} ms, max ${dial.maxMs} ms, mean ${dial.meanMs} ms   goal p99 < 10 ms: ${yes(goals.dialP99Under10Ms)}`,
       `(c) ${STREAMS} concurrent streams x ${STREAM_BYTES / 1024} KiB through one agent`,
@@ -345,6 +419,8 @@ async function main(): Promise<boolean> {
         memoryMiB: Math.round(totalmem() / MiB),
         config: { tunnelMiB: TUNNEL_MIB, dials: DIALS, streams: STREAMS, streamBytes: STREAM_BYTES, kubectl: K },
         throughput,
+        cpuMsPerMiB,
+        serverPacketCounts,
         dial,
         streams,
         goals,

@@ -14,7 +14,7 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { connect, createServer } from 'node:net';
 import { isAbsolute, join, resolve } from 'node:path';
-import { ensureCerts, issueClientCert, issueServingCert, writeKubeconfig } from '../../libs/pki/src';
+import { ensureCerts, issueCert, issueClientCert, issueServingCert, writeKubeconfig } from '../../libs/pki/src';
 import { haproxyConfig } from './haproxy';
 import { prometheusArgs, prometheusConfig } from './prometheus';
 import { isAlive, isOurs, ManagedProcess, readCommand, readPidFiles, removePidFile, startDetached, stopAll, tail } from './processes';
@@ -314,7 +314,11 @@ export async function up(o: UpOptions): Promise<{ kubeconfig: string; server: st
     const kubeconfig = join(o.dir, 'admin.kubeconfig');
     await writeKubeconfig(kubeconfig, { server: apiURL, caPem: certs.caCertPem, certPem: certs.adminCertPem, keyPem: certs.adminKeyPem });
     const konnServerCert = await issueServingCert(certs.ca, { advertiseAddress: LB_ADDRESS, commonName: 'konnectivity-server' });
-    const konnAgentCert = await issueClientCert(certs.ca, { cn: 'system:konnectivity-agent', orgs: ['system:nodes'] });
+    // one certificate per node agent (CN system:node:<name>, SAN its IP): the tunnel servers bind
+    // each agent's claimed host=/ipv4= identifiers to it (--bind-agent-identity)
+    const konnAgentCerts = await Promise.all(
+      Array.from({ length: o.nodes }, (_, i) => issueCert(certs.ca, { commonName: `system:node:sim-${i}`, organizations: ['system:nodes'], ipAddresses: ['127.0.0.1'], usage: 'client' })),
+    );
     const konnClientCert = await issueClientCert(certs.ca, { cn: 'system:konnectivity-server-client' });
     const pki = (f: string, pem: string, mode = 0o600) => {
       writeFileSync(join(pkiDir, f), pem, { mode });
@@ -323,8 +327,8 @@ export async function up(o: UpOptions): Promise<{ kubeconfig: string; server: st
     const konn = {
       serverCert: pki('konnectivity-server.crt', konnServerCert.certPem, 0o644),
       serverKey: pki('konnectivity-server.key', konnServerCert.keyPem),
-      agentCert: pki('konnectivity-agent.crt', konnAgentCert.certPem, 0o644),
-      agentKey: pki('konnectivity-agent.key', konnAgentCert.keyPem),
+      agentCerts: konnAgentCerts.map((c, i) => pki(`konnectivity-agent-sim-${i}.crt`, c.certPem, 0o644)),
+      agentKeys: konnAgentCerts.map((c, i) => pki(`konnectivity-agent-sim-${i}.key`, c.keyPem)),
       clientCert: pki('konnectivity-client.crt', konnClientCert.certPem, 0o644),
       clientKey: pki('konnectivity-client.key', konnClientCert.keyPem),
     };
@@ -471,8 +475,10 @@ export async function up(o: UpOptions): Promise<{ kubeconfig: string; server: st
         `--proxy-server-host=${LB_ADDRESS}`,
         `--proxy-server-port=${ports.tunnel}`,
         `--ca-cert=${certs.caCertPath}`,
-        `--agent-cert=${konn.agentCert}`,
-        `--agent-key=${konn.agentKey}`,
+        `--agent-cert=${konn.agentCerts[i]}`,
+        `--agent-key=${konn.agentKeys[i]}`,
+        '--health-server-port=0',
+        '--admin-server-port=0',
       ]),
     );
 

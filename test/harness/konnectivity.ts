@@ -90,7 +90,7 @@ export async function startKonnectivityServer(extraArgs: string[] = []): Promise
     const t = setTimeout(() => reject(new Error(`konnectivity-server did not start in 30s:\n${output}`)), 30_000);
     child.stdout?.on('data', (d) => {
       output = (output + d).slice(-50_000);
-      const m = /konnectivity-server (\S+) .*agents on port (\d+), front end \([^)]*\) on port (\d+), health on port (\d+)/.exec(output);
+      const m = /konnectivity-server (\S+) .*agents on port (\d+), front end \([^)]*\) on (?:port (\d+)|unix socket \S+), health on port (\d+)/.exec(output);
       if (m) {
         clearTimeout(t);
         resolve(m);
@@ -117,7 +117,7 @@ export async function startKonnectivityServer(extraArgs: string[] = []): Promise
     ...proc(child, () => output),
     serverId: m[1],
     agentPort: Number(m[2]),
-    serverPort: Number(m[3]),
+    serverPort: Number(m[3] ?? 0),
     healthPort,
     get,
     metric: async (name, labels) => {
@@ -132,10 +132,16 @@ export async function startKonnectivityServer(extraArgs: string[] = []): Promise
   };
 }
 
-export type KonnectivityAgentInstance = Proc;
+export interface KonnectivityAgentInstance extends Proc {
+  /** the agent's health (/healthz, /readyz, /metrics) and admin (/metrics) ports (0: not bound) */
+  healthPort: number;
+  adminPort: number;
+}
 
 export async function startKonnectivityAgent(host: string, port: number, args: string[] = [], env: Record<string, string> = {}): Promise<KonnectivityAgentInstance> {
-  const child = spawn(process.execPath, [KUBERNEST_BIN, 'konnectivity-agent', `--proxy-server-host=${host}`, `--proxy-server-port=${port}`, ...args], {
+  // free health/admin ports unless the test picks them (the defaults 8093/8094 would collide)
+  const ports = ['--health-server-port=0', '--admin-server-port=0'].filter((f) => !args.some((a) => a.startsWith(f.split('=')[0])));
+  const child = spawn(process.execPath, [KUBERNEST_BIN, 'konnectivity-agent', `--proxy-server-host=${host}`, `--proxy-server-port=${port}`, ...ports, ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env },
   });
@@ -145,7 +151,8 @@ export async function startKonnectivityAgent(host: string, port: number, args: s
   child.stderr?.on('data', (d) => (output = (output + d).slice(-50_000)));
   await waitFor(() => /connecting to/.test(output) || child.exitCode !== null, 30_000, 'the agent to start');
   if (child.exitCode !== null) throw new Error(`konnectivity-agent exited with ${child.exitCode}:\n${output}`);
-  return proc(child, () => output);
+  const hp = /connecting to \S+, health on port (\d+), admin on port (\d+)/.exec(output);
+  return { ...proc(child, () => output), healthPort: Number(hp?.[1] ?? 0), adminPort: Number(hp?.[2] ?? 0) };
 }
 
 export interface EchoServer {

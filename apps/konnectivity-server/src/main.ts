@@ -1,7 +1,8 @@
 /**
  * `kubernest konnectivity-server --server-port --agent-port --health-port [--mode=grpc|http-connect]
  * [--server-id] [--server-count] [--proxy-strategies=...] [--cluster-cert/--cluster-key/--cluster-ca-cert]
- * [--server-cert/--server-key/--server-ca-cert]`: the Konnectivity proxy server.
+ * [--server-cert/--server-key/--server-ca-cert] [--uds-name] [--agent-namespace --agent-service-account
+ * --authentication-audience [--kubeconfig]] [--bind-agent-identity=false]`: the Konnectivity proxy server.
  */
 import 'reflect-metadata';
 import { INestApplicationContext } from '@nestjs/common';
@@ -10,6 +11,8 @@ import { ProxyServer, ProxyServerOptions } from '../../../libs/konnectivity/src/
 import { KonnectivityServerModule } from './konnectivity-server.module';
 import { startTracingFromFlag } from '../../apiserver/src/config/tracing-flag';
 import { parseKonnectivityServerFlags } from './options';
+import { agentTokenAuth } from './token-review';
+import { FlagError } from '../../apiserver/src/config';
 
 export interface RunningKonnectivityServer {
   app: INestApplicationContext;
@@ -29,6 +32,13 @@ export async function runKonnectivityServer(argv: string[]): Promise<void> {
   const options = parseKonnectivityServerFlags(argv);
   startTracingFromFlag('konnectivity-server', options.tracingConfigFile);
   options.log = (m) => console.error(`konnectivity-server: ${m}`);
+  if (options.tokenAuth) {
+    try {
+      options.agentAuth = agentTokenAuth(options.tokenAuth);
+    } catch (e) {
+      throw new FlagError(`failed to create kubernetes client for agent authentication: ${(e as Error).message}`);
+    }
+  }
   const { server } = await startKonnectivityServer(options);
   const p = server.ports;
   console.log(

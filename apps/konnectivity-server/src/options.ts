@@ -1,9 +1,11 @@
 /** Flags of `kubernest konnectivity-server` (names follow upstream proxy-server where they exist). */
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { FlagError, flag, flagTypes, parseFlags, tracingConfigFileFlag } from '../../apiserver/src/config';
 import { DEFAULT_WINDOW } from '../../../libs/konnectivity/src/flow';
 import { parseStrategies } from '../../../libs/konnectivity/src/identifiers';
 import type { ProxyServerOptions, TlsFiles } from '../../../libs/konnectivity/src/server';
+import type { AgentTokenAuthFlags } from './token-review';
 
 const port = (name: string, def: number, usage: string) =>
   flag({
@@ -49,6 +51,37 @@ export const konnectivityServerFlagSpecs = {
   serverCert: flag({ name: 'server-cert', type: flagTypes.string, default: '', usage: 'Certificate of the front end.' }),
   serverKey: flag({ name: 'server-key', type: flagTypes.string, default: '', usage: 'Private key for --server-cert.' }),
   serverCaCert: flag({ name: 'server-ca-cert', type: flagTypes.string, default: '', usage: 'CA that signs front-end client certificates (mutual TLS on the front end).' }),
+  agentNamespace: flag({
+    name: 'agent-namespace',
+    type: flagTypes.string,
+    default: '',
+    usage: "Expected agent's namespace during agent authentication (used with agent-service-account, authentication-audience, kubeconfig).",
+  }),
+  agentServiceAccount: flag({
+    name: 'agent-service-account',
+    type: flagTypes.string,
+    default: '',
+    usage: "Expected agent's service account during agent authentication (used with agent-namespace, authentication-audience, kubeconfig).",
+  }),
+  authenticationAudience: flag({
+    name: 'authentication-audience',
+    type: flagTypes.string,
+    default: '',
+    usage: "Expected agent's token authentication audience (used with agent-namespace, agent-service-account, kubeconfig).",
+  }),
+  kubeconfig: flag({
+    name: 'kubeconfig',
+    type: flagTypes.string,
+    default: '',
+    usage: 'absolute path to the kubeconfig file (used with agent-namespace, agent-service-account, authentication-audience). Empty: the in-cluster configuration.',
+  }),
+  bindAgentIdentity: flag({
+    name: 'bind-agent-identity',
+    type: flagTypes.bool,
+    default: true,
+    usage:
+      'Kubernest (not upstream): refuse an agent whose agentid/agentidentifiers its credentials do not allow: the node of its client certificate (CN system:node:<name>, SAN DNS/IP) or of its token (node-bound service-account token). Agents without credentials are not checked.',
+  }),
   dialTimeout: flag({ name: 'dial-timeout', type: flagTypes.duration, default: 30_000, usage: 'How long a dial may wait for the agent\'s answer.' }),
   flowControlWindow: flag({
     name: 'flow-control-window',
@@ -65,13 +98,22 @@ function tls(name: string, cert: string, key: string, ca: string): TlsFiles | un
   return { certFile: cert, keyFile: key, caFile: ca || undefined };
 }
 
-export function parseKonnectivityServerFlags(argv: string[]): ProxyServerOptions & { tracingConfigFile: string } {
+export function parseKonnectivityServerFlags(argv: string[]): ProxyServerOptions & { tracingConfigFile: string; tokenAuth?: AgentTokenAuthFlags } {
   const { values: v } = parseFlags(konnectivityServerFlagSpecs, argv, {
     command: 'kubernest konnectivity-server',
     description: 'The Konnectivity proxy server: agents connect in, the API server dials cluster addresses through them.',
   });
   if (v.mode !== 'grpc' && v.mode !== 'http-connect') throw new FlagError(`--mode ${JSON.stringify(v.mode)}: must be grpc or http-connect`);
   if (v.udsName && (v.serverCert || v.serverKey || v.serverCaCert)) throw new FlagError('--uds-name: the Unix socket front end has no TLS; do not set --server-cert, --server-key or --server-ca-cert');
+  // upstream ProxyRunOptions.Validate, for the token authentication flags
+  const usingServiceAccountAuth = !!(v.agentNamespace || v.agentServiceAccount || v.authenticationAudience);
+  if (usingServiceAccountAuth) {
+    if (v.clusterCaCert) throw new FlagError('--cluster-ca-cert can not be used when agent authentication is enabled');
+    if (!v.agentNamespace) throw new FlagError('--agent-namespace cannot be empty when agent authentication is enabled');
+    if (!v.agentServiceAccount) throw new FlagError('--agent-service-account cannot be empty when agent authentication is enabled');
+    if (!v.authenticationAudience) throw new FlagError('--authentication-audience cannot be empty when agent authentication is enabled');
+  }
+  if (v.kubeconfig && !existsSync(v.kubeconfig)) throw new FlagError(`checking KubeconfigPath ${JSON.stringify(v.kubeconfig)}, got stat ${v.kubeconfig}: no such file or directory`);
   let strategies;
   try {
     strategies = parseStrategies(v.proxyStrategies);
@@ -95,5 +137,9 @@ export function parseKonnectivityServerFlags(argv: string[]): ProxyServerOptions
     dialTimeoutMs: v.dialTimeout,
     window: v.flowControlWindow,
     udsName: v.udsName || undefined,
+    bindAgentIdentity: v.bindAgentIdentity,
+    tokenAuth: usingServiceAccountAuth
+      ? { namespace: v.agentNamespace, serviceAccount: v.agentServiceAccount, audience: v.authenticationAudience, kubeconfig: v.kubeconfig }
+      : undefined,
   };
 }

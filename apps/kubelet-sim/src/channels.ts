@@ -69,11 +69,12 @@ export class ChannelConn {
     this.closeHandlers.set(ch, fn);
   }
 
-  write(ch: number, data: Buffer | string): void {
-    if (!this.open) return;
+  /** `cb` once the message has been written to the socket (or failed): backpressure for bulk senders */
+  write(ch: number, data: Buffer | string, cb?: (err?: Error) => void): void {
+    if (!this.open) return cb?.(new Error('WebSocket is not open'));
     const buf = typeof data === 'string' ? Buffer.from(data) : data;
-    if (this.base64) this.ws.send(String.fromCharCode(0x30 + ch) + buf.toString('base64'), { binary: false });
-    else this.ws.send(Buffer.concat([Buffer.from([ch]), buf]), { binary: true });
+    if (this.base64) this.ws.send(String.fromCharCode(0x30 + ch) + buf.toString('base64'), { binary: false }, cb);
+    else this.ws.send(Buffer.concat([Buffer.from([ch]), buf]), { binary: true }, cb);
   }
 
   close(code = 1000): void {

@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { connect, Socket } from 'node:net';
 import { constants as osConstants } from 'node:os';
 import type { WebSocket } from 'ws';
+import { AdaptiveReader } from '../../../libs/konnectivity/src/socket-reader';
 import { ChannelConn } from './channels';
 import type { SimContainer, SimPod } from './sim-pod';
 
@@ -181,6 +182,9 @@ export function parsePorts(q: URLSearchParams): number[] | string {
   return ports;
 }
 
+const PF_HIGH_WATER = 1024 * 1024;
+const PF_LOW_WATER = 256 * 1024;
+
 /** port-forward: per port a data channel (2i) and an error channel (2i+1), both first carrying the port (uint16 LE) */
 export function servePortForward(ws: WebSocket, protocol: string, pod: SimPod, ports: number[]): void {
   const conn = new ChannelConn(ws, protocol);
@@ -194,7 +198,9 @@ export function servePortForward(ws: WebSocket, protocol: string, pod: SimPod, p
     portBytes.writeUInt16LE(port);
     conn.write(2 * i, portBytes);
     conn.write(2 * i + 1, portBytes);
-    const sock = connect(pod.targetPort(port), '127.0.0.1');
+    // reads of up to 256 KiB while data is backed up (fewer WebSocket messages and tunnel packets)
+    const reader = new AdaptiveReader();
+    const sock = connect({ port: pod.targetPort(port), host: '127.0.0.1', onread: reader.onread });
     sockets.push(sock);
     const pending: Buffer[] = [];
     let connected = false;
@@ -208,13 +214,27 @@ export function servePortForward(ws: WebSocket, protocol: string, pod: SimPod, p
       connected = true;
       for (const b of pending.splice(0)) sock.write(b);
     });
-    sock.on('data', (d: Buffer) => conn.write(2 * i, d));
+    // backpressure both ways: the pod socket pauses while over 1 MiB is queued on the WebSocket,
+    // the WebSocket pauses while the pod socket's write buffer is full
+    let queued = 0;
+    reader.attach((d: Buffer) => {
+      queued += d.length;
+      conn.write(2 * i, d, () => {
+        queued -= d.length;
+        if (queued <= PF_LOW_WATER && sock.isPaused()) sock.resume();
+      });
+      if (queued > PF_HIGH_WATER) sock.pause();
+    });
+    sock.on('drain', () => ws.isPaused && ws.resume());
     sock.on('error', (err) => {
       conn.write(2 * i + 1, `error forwarding port ${port} to pod ${pod.namespace}/${pod.name}, uid ${pod.uid}: ${err.message}`);
       done();
     });
     sock.on('close', done);
-    conn.onData(2 * i, (d) => (connected ? sock.write(d) : pending.push(d)));
+    conn.onData(2 * i, (d) => {
+      if (!connected) return void pending.push(d);
+      if (!sock.write(d)) ws.pause();
+    });
   });
   const onStopped = () => conn.close(1000);
   pod.once('stopped', onStopped);

@@ -13,9 +13,10 @@ import { lookup } from 'node:dns/promises';
 import { readFileSync } from 'node:fs';
 import { connect as netConnect, isIP, Socket } from 'node:net';
 import * as grpc from '@grpc/grpc-js';
-import { DEFAULT_WINDOW, MAX_CHUNK, parseWindow, UNCONTROLLED_QUEUE_LIMIT } from './flow';
+import { creditBatch, DEFAULT_WINDOW, MAX_CHUNK, parseWindow, UNCONTROLLED_QUEUE_LIMIT } from './flow';
 import { tunnelChannelOptions } from './grpc-tuning';
 import { Allowlist, splitHostPort } from './identifiers';
+import { AdaptiveReader } from './socket-reader';
 import { AgentMetrics } from './metrics';
 import { agentService, DialRequest, MD_AGENT_ID, MD_AGENT_IDENTIFIERS, MD_AUTHORIZATION, MD_FLOW_CONTROL, MD_SERVER_COUNT, MD_SERVER_ID, Packet, PacketType, packetTypeName, pkt } from './proto';
 
@@ -26,7 +27,8 @@ export interface AgentOptions {
   /** URL-query encoded, e.g. host=node1&ipv4=10.0.0.5 */
   agentIdentifiers: string;
   tls?: { caFile: string; certFile?: string; keyFile?: string; serverName?: string };
-  bearerToken?: string;
+  /** the token sent as `authorization: Bearer` (a function is called for every new stream: rotated token files) */
+  bearerToken?: string | (() => string);
   allowlist: Allowlist;
   /** upstream hard-codes 5 s */
   dialTimeoutMs?: number;
@@ -43,6 +45,8 @@ interface EndpointConn {
   id: string;
   socket: Socket;
   sendCredit: number;
+  /** bytes written to the socket and not yet returned as credit (batched: creditBatch) */
+  owed: number;
   closing: boolean;
 }
 
@@ -52,6 +56,8 @@ class ServerStream {
   serverCount = 0;
   private peerWindow = 0;
   private nextConnId = 0;
+  /** return credit to the server in batches of this many bytes (a quarter of our window) */
+  private readonly creditBatch: number;
   readonly conns = new Map<string, EndpointConn>();
   private readonly dials = new Map<string, { cancel(): void }>();
   closed = false;
@@ -63,10 +69,12 @@ class ServerStream {
     private readonly client: grpc.Client,
   ) {
     const o = agent.opts;
+    this.creditBatch = creditBatch(agent.window);
     const md = new grpc.Metadata();
     md.set(MD_AGENT_ID, o.agentId);
     if (o.agentIdentifiers) md.set(MD_AGENT_IDENTIFIERS, o.agentIdentifiers);
-    if (o.bearerToken) md.set(MD_AUTHORIZATION, `Bearer ${o.bearerToken}`);
+    const token = typeof o.bearerToken === 'function' ? o.bearerToken() : o.bearerToken;
+    if (token) md.set(MD_AUTHORIZATION, `Bearer ${token}`);
     md.set(MD_FLOW_CONTROL, String(agent.window));
     this.call = client.makeBidiStreamRequest(agentService.Connect.path, agentService.Connect.requestSerialize, agentService.Connect.responseDeserialize, md);
     this.headers = new Promise<void>((resolve, reject) => {
@@ -87,7 +95,10 @@ class ServerStream {
       agent.metrics.streamPackets.inc({ segment: 'from_server', packet_type: packetTypeName(p.type) });
       this.onPacket(p);
     });
-    this.call.on('error', (e: Error) => this.close(e.message));
+    this.call.on('error', (e: Error) => {
+      if (!this.closed) agent.metrics.streamErrors.inc({ segment: 'from_server', code: grpcCodeName((e as { code?: number }).code), packet_type: '' });
+      this.close(e.message);
+    });
     this.call.on('end', () => this.close('stream ended'));
   }
 
@@ -126,7 +137,12 @@ class ServerStream {
         }
         const n = p.data!.data.length;
         c.socket.write(p.data!.data, () => {
-          if (this.peerWindow) this.send(pkt.window(c.id, n));
+          if (!this.peerWindow) return;
+          c.owed += n;
+          if (c.owed >= this.creditBatch && !this.closed) {
+            this.send(pkt.window(c.id, c.owed));
+            c.owed = 0;
+          }
         });
         if (!this.peerWindow && c.socket.writableLength > UNCONTROLLED_QUEUE_LIMIT) c.socket.destroy();
         return;
@@ -165,6 +181,7 @@ class ServerStream {
     const started = process.hrtime.bigint();
     let cancelled = false;
     let socket: Socket | undefined;
+    const reader = new AdaptiveReader();
     this.dials.set(random, {
       cancel: () => {
         cancelled = true;
@@ -184,7 +201,7 @@ class ServerStream {
       const delay = Number(process.env[TEST_DIAL_DELAY_ENV] ?? 0);
       if (delay > 0) await new Promise((r) => setTimeout(r, delay));
       if (cancelled || this.closed) return void this.dials.delete(random);
-      const s = netConnect({ host: ip, port });
+      const s = netConnect({ host: ip, port, onread: reader.onread });
       socket = s;
       await new Promise<void>((resolve, reject) => {
         const t = setTimeout(() => reject(new Error(`i/o timeout after ${this.agent.dialTimeoutMs}ms`)), this.agent.dialTimeoutMs);
@@ -204,7 +221,7 @@ class ServerStream {
     } catch (e) {
       socket?.destroy();
       if (cancelled || this.closed) return void this.dials.delete(random);
-      return fail('connection_error', `dial tcp ${address}: ${(e as Error).message}`);
+      return fail(/timeout/.test((e as Error).message) ? 'timeout' : 'unknown', `dial tcp ${address}: ${(e as Error).message}`);
     }
     this.dials.delete(random);
     if (cancelled || this.closed) {
@@ -213,14 +230,14 @@ class ServerStream {
     }
     m.dialDuration.observe(Number(process.hrtime.bigint() - started) / 1e9);
     const id = String(++this.nextConnId);
-    const c: EndpointConn = { id, socket, sendCredit: this.peerWindow || Infinity, closing: false };
+    const c: EndpointConn = { id, socket, sendCredit: this.peerWindow || Infinity, owed: 0, closing: false };
     this.conns.set(id, c);
     m.openEndpointConnections.set(this.agent.openEndpointCount());
     socket.removeAllListeners('error');
     socket.removeAllListeners('close');
     socket.setNoDelay(true);
     this.send(pkt.dialRsp(random, id));
-    socket.on('data', (b: Buffer) => {
+    reader.attach((b: Buffer) => {
       for (let i = 0; i < b.length; i += MAX_CHUNK) {
         const ch = b.subarray(i, i + MAX_CHUNK);
         c.sendCredit -= ch.length;
@@ -391,4 +408,15 @@ export class KonnectivityAgent {
     clearTimeout(this.timer);
     for (const s of [...this.streams]) s.close('stopped');
   }
+}
+
+/** a gRPC status code as Go's codes.Code.String() names it (upstream's metric label) */
+function grpcCodeName(code: number | undefined): string {
+  const name = code === undefined ? 'UNKNOWN' : (grpc.status[code] ?? 'UNKNOWN');
+  return name
+    .toLowerCase()
+    .split('_')
+    .map((w) => w[0].toUpperCase() + w.slice(1))
+    .join('')
+    .replace(/^Ok$/, 'OK');
 }

@@ -105,6 +105,26 @@ function payloadOf(p: Packet): [number, (Field | undefined)[]] | undefined {
 }
 
 export function encodePacket(p: Packet): Buffer {
+  return encodeWith(p, (size) => Buffer.allocUnsafe(size));
+}
+
+let scratch = Buffer.allocUnsafe(0);
+
+/**
+ * encodePacket into one shared scratch buffer: the result is only valid until the next call. For
+ * serializers whose caller copies the bytes at once: grpc-js's server (serializeMessage copies
+ * the message into the length-prefixed frame right after calling the serializer). It saves a
+ * packet-sized allocation and copy per packet a server sends (GC pressure on the hottest path).
+ * Not for clients: grpc-js frames client messages a few promise hops later.
+ */
+export function encodePacketTransient(p: Packet): Buffer {
+  return encodeWith(p, (size) => {
+    if (scratch.length < size) scratch = Buffer.allocUnsafe(Math.max(size, 64 * 1024));
+    return scratch.subarray(0, size);
+  });
+}
+
+function encodeWith(p: Packet, alloc: (size: number) => Buffer): Buffer {
   const type = p.type ? toInt(p.type) : 0;
   const payload = payloadOf(p);
   const fields = (payload?.[1] ?? []).filter((f): f is Field => f !== undefined);
@@ -112,7 +132,7 @@ export function encodePacket(p: Packet): Buffer {
   for (const f of fields) inner += fieldSize(f);
   let size = type ? 1 + varintSize(type) : 0;
   if (payload) size += varintSize(payload[0] << 3) + varintSize(inner) + inner;
-  const w = new Writer(Buffer.allocUnsafe(size));
+  const w = new Writer(alloc(size));
   if (type) {
     w.byte(0x08);
     w.varint(type);

@@ -27,8 +27,22 @@
  */
 
 export const DEFAULT_WINDOW = 1024 * 1024;
+
+/**
+ * Returned credit is batched: a receiver sends WINDOW_UPDATE once it owes at least this much of
+ * its window (a quarter), not once per DATA packet. Every WINDOW_UPDATE is a gRPC message at each
+ * hop, so per-packet updates doubled the message count of a busy connection. It cannot stall a
+ * sender: a stalled sender has a whole window outstanding, so once the receiver has passed it on
+ * it owes at least a window, more than the threshold.
+ */
+export function creditBatch(window: number): number {
+  // of the window as peers see it (parseWindow caps what they accept)
+  return window > 0 ? Math.max(1, Math.floor(Math.min(window, MAX_WINDOW) / 4)) : 0;
+}
 export const MAX_CHUNK = 256 * 1024;
 export const UNCONTROLLED_QUEUE_LIMIT = 8 * 1024 * 1024;
+/** the largest window a peer's metadata may announce (larger values are cut to this) */
+export const MAX_WINDOW = 64 * 1024 * 1024;
 
 export interface PipeSink {
   /** pass one chunk on; call done() once it has left this hop */
@@ -44,6 +58,8 @@ export class CreditPipe {
   private readonly queue: (Buffer | typeof END)[] = [];
   /** bytes queued here or written to the sink and not done yet */
   buffered = 0;
+  /** bytes passed on and not yet reported to onForwarded (see creditBatch) */
+  private forwarded = 0;
   private ended = false;
   private dead = false;
 
@@ -53,6 +69,8 @@ export class CreditPipe {
     private readonly sink: PipeSink,
     /** bytes that left this hop: return them as credit to the previous leg */
     private readonly onForwarded: (bytes: number) => void = () => {},
+    /** report forwarded bytes in batches of at least this many (creditBatch of our window; 0 = each chunk) */
+    private readonly batch = 0,
   ) {}
 
   push(chunk: Buffer): void {
@@ -99,7 +117,12 @@ export class CreditPipe {
       const n = head.length;
       this.sink.write(head, () => {
         this.buffered -= n;
-        this.onForwarded(n);
+        this.forwarded += n;
+        if (this.forwarded >= this.batch) {
+          const f = this.forwarded;
+          this.forwarded = 0;
+          this.onForwarded(f);
+        }
       });
     }
   }
@@ -113,5 +136,5 @@ export function* chunks(b: Buffer, max = MAX_CHUNK): Generator<Buffer> {
 /** Parse a peer's flow-control metadata value: its initial window, or 0 if it does not take part. */
 export function parseWindow(v: unknown): number {
   const n = Number(Array.isArray(v) ? v[0] : v);
-  return Number.isFinite(n) && n > 0 ? Math.min(n, 64 * 1024 * 1024) : 0;
+  return Number.isFinite(n) && n > 0 ? Math.min(n, MAX_WINDOW) : 0;
 }

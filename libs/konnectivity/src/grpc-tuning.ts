@@ -32,6 +32,10 @@ export function tunnelChannelOptions(): grpc.ChannelOptions {
   return {
     'grpc.max_receive_message_length': MAX_MESSAGE,
     'grpc-node.flow_control_window': HTTP2_WINDOW,
+    // a tunnel stream is never retried (a broken one is re-created by its owner), and with retries
+    // enabled grpc-js keeps every written message in a per-call retry buffer until the first
+    // response: per-message bookkeeping and copies on the hottest path
+    'grpc.enable_retries': 0,
   };
 }
 

@@ -36,6 +36,12 @@ export class ServerMetrics {
   readonly httpConnections = new Gauge({ name: `${P}server_http_connections`, help: 'Number of open HTTP CONNECT connections', registers: [this.registry] });
   readonly streamPackets = new Counter({ name: `${P}server_stream_packets_total`, help: 'Packets on the server streams', labelNames: ['segment', 'packet_type'], registers: [this.registry] });
   readonly streamErrors = new Counter({ name: `${P}server_stream_errors_total`, help: 'Errors on the server streams', labelNames: ['segment', 'code', 'packet_type'], registers: [this.registry] });
+  readonly agentRejections = new Counter({
+    name: `${P}server_agent_rejected_total`,
+    help: 'Agent streams refused: reason authentication_failed (token review) or identity_mismatch (claims its credentials do not allow) (Kubernest)',
+    labelNames: ['reason'],
+    registers: [this.registry],
+  });
   readonly flowOverflows = new Counter({
     name: `${P}server_flow_control_overflow_total`,
     help: 'Connections closed because an uncontrolled peer outran a slow reader (Kubernest)',
@@ -48,10 +54,10 @@ export class AgentMetrics {
   readonly dialDuration = new Histogram({
     name: `${P}agent_dial_duration_seconds`,
     help: 'Latency of dial to the remote endpoint in seconds',
-    buckets: [0.005, 0.025, 0.1, 0.5, 2.5, 12.5],
+    buckets: [0.005, 0.025, 0.1, 0.5, 2.5, 10, 30],
     registers: [this.registry],
   });
-  readonly dialFailures = new Counter({ name: `${P}agent_endpoint_dial_failure_total`, help: 'Endpoint dial failures by reason', labelNames: ['reason'], registers: [this.registry] });
+  readonly dialFailures = new Counter({ name: `${P}agent_endpoint_dial_failure_total`, help: 'Number of failures dialing the remote endpoint, by reason (example: timeout).', labelNames: ['reason'], registers: [this.registry] });
   readonly openServerConnections = new Gauge({ name: `${P}agent_open_server_connections`, help: 'Current number of open server connections', registers: [this.registry] });
   readonly knownServerCount = new Gauge({ name: `${P}agent_known_server_count`, help: 'The server count the agent last learned', registers: [this.registry] });
   readonly openEndpointConnections = new Gauge({ name: `${P}agent_open_endpoint_connections`, help: 'Current number of open endpoint connections', registers: [this.registry] });

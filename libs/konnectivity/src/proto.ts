@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { MethodDefinition, ServiceDefinition } from '@grpc/grpc-js';
 import * as protobuf from 'protobufjs';
 import { findProtoFile } from '../../protobuf/src/proto-file';
-import { decodePacket, encodePacket } from './codec';
+import { decodePacket, encodePacket, encodePacketTransient } from './codec';
 
 const PROTO_REL = join('proto', 'konnectivity', 'konnectivity.proto');
 
@@ -144,14 +144,14 @@ export const pkt = {
 
 // ---- grpc-js service definitions ----------------------------------------------------------------
 
-function bidi(path: string): MethodDefinition<Packet, Packet> {
+function bidi(path: string, responseSerialize = encodePacket): MethodDefinition<Packet, Packet> {
   return {
     path,
     requestStream: true,
     responseStream: true,
     requestSerialize: encodePacket,
     requestDeserialize: decodePacket,
-    responseSerialize: encodePacket,
+    responseSerialize,
     responseDeserialize: decodePacket,
   };
 }
@@ -159,10 +159,12 @@ function bidi(path: string): MethodDefinition<Packet, Packet> {
 export const PROXY_METHOD = '/ProxyService/Proxy';
 export const CONNECT_METHOD = '/AgentService/Connect';
 
+/** client side (makeBidiStreamRequest) */
 export const proxyService = { Proxy: bidi(PROXY_METHOD) };
 export const agentService = { Connect: bidi(CONNECT_METHOD) };
-export const proxyServiceDefinition = proxyService as unknown as ServiceDefinition;
-export const agentServiceDefinition = agentService as unknown as ServiceDefinition;
+/** server side (addService): responses are encoded into a scratch buffer grpc-js copies at once (codec.ts) */
+export const proxyServiceDefinition = { Proxy: bidi(PROXY_METHOD, encodePacketTransient) } as unknown as ServiceDefinition;
+export const agentServiceDefinition = { Connect: bidi(CONNECT_METHOD, encodePacketTransient) } as unknown as ServiceDefinition;
 
 /** A random positive int64 as a decimal string (dial ids). */
 export function randomID(): string {

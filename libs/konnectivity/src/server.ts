@@ -20,14 +20,16 @@ import { createServer as createNetServer, Server as NetServer, Socket } from 'no
 import { createServer as createTlsServer, Server as TlsServer } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
 import { CertWatcher, reloadingServerCredentials, reloadingTlsServer } from './cert-reload';
-import { chunks, CreditPipe, DEFAULT_WINDOW, parseWindow, PipeSink, UNCONTROLLED_QUEUE_LIMIT } from './flow';
+import { chunks, CreditPipe, creditBatch, DEFAULT_WINDOW, parseWindow, PipeSink, UNCONTROLLED_QUEUE_LIMIT } from './flow';
 import { MAX_MESSAGE, tuneServerAfterBind, tuneServerBeforeBind } from './grpc-tuning';
 import { AgentIdentifiers, parseIdentifiers, ProxyStrategy, splitHostPort, strategyAccepts } from './identifiers';
+import { AgentIdentity, AgentRejected, AgentTokenAuthOptions, ANONYMOUS_AGENT, authenticateAgentToken, certificateIdentity, checkIdentityBinding } from './agent-auth';
 import { ServerMetrics } from './metrics';
 import {
   agentServiceDefinition,
   MD_AGENT_ID,
   MD_AGENT_IDENTIFIERS,
+  MD_AUTHORIZATION,
   MD_FLOW_CONTROL,
   MD_SERVER_COUNT,
   MD_SERVER_ID,
@@ -69,6 +71,10 @@ export interface ProxyServerOptions {
   udsName?: string;
   /** how often the TLS certificate files are checked for changes (0 = never; default 5 s) */
   certReloadIntervalMs?: number;
+  /** agents must present a service-account token (upstream --agent-namespace/--agent-service-account/--authentication-audience) */
+  agentAuth?: AgentTokenAuthOptions;
+  /** refuse agents whose agentid/agentidentifiers their credentials do not allow (default true; agent-auth.ts) */
+  bindAgentIdentity?: boolean;
   log?: (msg: string) => void;
 }
 
@@ -288,6 +294,33 @@ export class ProxyServer {
       return;
     }
     const agentId = String(ids[0]);
+    void this.admitAgent(call, agentId, identifiers).then((identity) => identity && this.acceptAgent(call, agentId, identifiers, identity));
+  }
+
+  /** authenticate the agent (token or certificate) and check its claims (agent-auth.ts); undefined = refused */
+  private async admitAgent(call: GrpcStream, agentId: string, identifiers: AgentIdentifiers): Promise<AgentIdentity | undefined> {
+    try {
+      let identity = ANONYMOUS_AGENT;
+      if (this.opts.agentAuth) identity = await authenticateAgentToken(call.metadata.get(MD_AUTHORIZATION).map(String), this.opts.agentAuth);
+      else {
+        const cert = call.getAuthContext?.()?.sslPeerCertificate;
+        if (cert) identity = certificateIdentity(cert);
+      }
+      if (this.opts.bindAgentIdentity !== false) checkIdentityBinding(identity, agentId, identifiers);
+      if (!call.cancelled) return identity;
+    } catch (e) {
+      const r = e instanceof AgentRejected ? e : new AgentRejected(grpc.status.UNKNOWN, (e as Error).message, 'authentication_failed');
+      this.metrics.agentRejections.inc({ reason: r.reason });
+      this.metrics.streamErrors.inc({ segment: 'from_agent', code: r.code === grpc.status.PERMISSION_DENIED ? 'PermissionDenied' : 'Unknown', packet_type: '' });
+      this.log(`agent ${agentId} refused (${r.reason === 'identity_mismatch' ? 'identity binding' : 'client authentication failed'}): ${r.message}`);
+      call.emit('error', { code: r.code, details: r.message });
+    }
+    this.metrics.grpcConnections.dec({ service_method: 'AgentService/Connect' });
+    return undefined;
+  }
+
+  private acceptAgent(call: GrpcStream, agentId: string, identifiers: AgentIdentifiers, identity: AgentIdentity): void {
+    const seg = 'from_agent';
     const agentWindow = parseWindow(call.metadata.get(MD_FLOW_CONTROL));
     const md = new grpc.Metadata();
     md.set(MD_SERVER_ID, this.opts.serverId);
@@ -297,7 +330,7 @@ export class ProxyServer {
     const backend = new Backend(agentId, identifiers, call, agentWindow, (t) => this.metrics.streamPackets.inc({ segment: 'to_agent', packet_type: packetTypeName(t) }));
     this.backends.set(backend.key, backend);
     this.updateReady();
-    this.log(`agent ${agentId} connected (${backend.key}, flow control ${agentWindow ? 'on' : 'off'})`);
+    this.log(`agent ${agentId} connected (${backend.key}, flow control ${agentWindow ? 'on' : 'off'}${identity.subject ? `, authenticated as ${identity.subject}` : ''})`);
     call.on('data', (p: Packet) => {
       this.metrics.streamPackets.inc({ segment: seg, packet_type: packetTypeName(p.type) });
       try {
@@ -341,9 +374,14 @@ export class ProxyServer {
         this.finishDial(d);
         this.metrics.dialDuration.observe(Number(process.hrtime.bigint() - d.started) / 1e9);
         const conn = new Conn(b, r.connectID, d.frontend);
-        conn.down = new CreditPipe(d.frontend.downCredit, d.frontend.downSink(conn), (n) => {
-          if (b.window) b.send(pkt.window(conn.agentConnId, n));
-        });
+        conn.down = new CreditPipe(
+          d.frontend.downCredit,
+          d.frontend.downSink(conn),
+          (n) => {
+            if (b.window) b.send(pkt.window(conn.agentConnId, n));
+          },
+          creditBatch(this.window),
+        );
         conn.up = new CreditPipe(
           b.window || Infinity,
           {
@@ -354,6 +392,7 @@ export class ProxyServer {
             end: () => b.send(pkt.closeReq(conn.agentConnId)),
           },
           (n) => d.frontend.upForwarded(conn, n),
+          creditBatch(this.window),
         );
         b.conns.set(r.connectID, conn);
         this.metrics.establishedConnections.inc();

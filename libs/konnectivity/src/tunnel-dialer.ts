@@ -13,7 +13,7 @@ import { injectContext, SpanKind, tracingEnabled, withSpan } from '../../tracing
 import { readFileSync } from 'node:fs';
 import { Duplex } from 'node:stream';
 import * as grpc from '@grpc/grpc-js';
-import { DEFAULT_WINDOW, MAX_CHUNK, parseWindow, UNCONTROLLED_QUEUE_LIMIT } from './flow';
+import { creditBatch, DEFAULT_WINDOW, MAX_CHUNK, parseWindow, UNCONTROLLED_QUEUE_LIMIT } from './flow';
 import { tunnelChannelOptions } from './grpc-tuning';
 import { MD_FLOW_CONTROL, Packet, PacketType, pkt, proxyService, randomID } from './proto';
 
@@ -80,7 +80,8 @@ export class TunnelSocket extends Duplex {
   }
 
   private returnCredit(): void {
-    if (this.owed > 0 && !this.closeSent) {
+    // batched (creditBatch): one WINDOW_UPDATE per quarter window read, not one per DATA packet
+    if (this.owed >= this.tunnel.creditBatch && this.owed > 0 && !this.closeSent) {
       this.tunnel.send(pkt.window(this.connectID, this.owed));
       this.owed = 0;
     }
@@ -186,6 +187,8 @@ class Tunnel {
   readonly call: Call;
   peerWindow = 0;
   dead = false;
+  /** credit is returned in batches of this many bytes (a quarter of our window) */
+  readonly creditBatch: number;
   private readonly pending = new Map<string, Pending>();
   private readonly sockets = new Map<string, TunnelSocket>();
 
@@ -194,6 +197,7 @@ class Tunnel {
     private readonly window: number,
     private readonly onDead: (t: Tunnel) => void,
   ) {
+    this.creditBatch = creditBatch(window);
     const md = new grpc.Metadata();
     md.set(MD_FLOW_CONTROL, String(window));
     this.call = client.makeBidiStreamRequest(proxyService.Proxy.path, proxyService.Proxy.requestSerialize, proxyService.Proxy.responseDeserialize, md);

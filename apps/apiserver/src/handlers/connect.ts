@@ -250,7 +250,9 @@ export class ConnectHandler {
       const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
       wss.on('headers', (headers: string[]) => headers.push(`Sec-WebSocket-Protocol: ${PORT_FORWARD_WS_TUNNEL}`));
       const ws = await new Promise<WebSocket>((resolve) => wss.handleUpgrade(ctx.req, client, up.head, resolve));
-      session = new SpdySession(createWebSocketStream(ws));
+      // 128 KiB DATA frames (default 32 KiB): one WebSocket message per frame, so fewer messages for
+      // bulk transfers; moby/spdystream reads DATA frames of any length up to the 24-bit limit
+      session = new SpdySession(createWebSocketStream(ws), { maxDataFrame: 128 * 1024 });
     } else {
       const protocols = streamProtocols(ctx.req);
       const chosen = negotiateProtocol(protocols, [PORT_FORWARD_PROTOCOL]);
@@ -415,7 +417,10 @@ export class ConnectHandler {
     const k = await this.kubeletOfPod(pod);
     const sock = await this.dialKubelet(k);
     const url = `wss://${hostPort(k.host, k.port)}/portForward/${enc(pod.metadata.namespace ?? '')}/${enc(pod.metadata.name ?? '')}?port=${port}`;
-    const ws = new WebSocket(url, ['v4.channel.k8s.io'], { createConnection: () => sock, rejectUnauthorized: false, handshakeTimeout: 10_000 });
+    // an all-zero masking key: ws then neither masks (a pure-JS byte loop without the optional
+    // bufferutil addon) nor copies what we send, and the kubelet-sim's ws skips unmasking. Masking
+    // only guards browsers' traffic against confused intermediaries; this is TLS to the kubelet.
+    const ws = new WebSocket(url, ['v4.channel.k8s.io'], { createConnection: () => sock, rejectUnauthorized: false, handshakeTimeout: 10_000, perMessageDeflate: false, generateMask: zeroMask });
     let seen0 = false;
     let seen1 = false;
     let errText = '';
@@ -428,6 +433,12 @@ export class ConnectHandler {
       },
       write(chunk: Buffer, _enc, cb) {
         ws.send(Buffer.concat([Buffer.from([0]), chunk]), cb);
+      },
+      // chunks queued while the previous message was being written (its callback waits for the TLS
+      // write to the kubelet) leave as one message: without this every 32 KiB SPDY frame from
+      // kubectl became a message, a TLS write and a tunnel packet of its own, one at a time
+      writev(chunks: { chunk: Buffer }[], cb) {
+        ws.send(Buffer.concat([Buffer.from([0]), ...chunks.map((c) => c.chunk)]), cb);
       },
       final(cb) {
         ws.close(1000);
@@ -492,6 +503,11 @@ function streamProtocols(req: IncomingMessage): string[] {
     for (const p of req.rawHeaders[i + 1].split(',')) if (p.trim()) out.push(p.trim());
   }
   return out;
+}
+
+/** ws `generateMask`: the all-zero key (see portForwardStream) */
+function zeroMask(mask: Buffer): void {
+  mask.fill(0);
 }
 
 function enc(s: string): string {
