@@ -10,7 +10,7 @@
  */
 import { KObject } from '../../apimachinery/src/types';
 import { errorStatusObject } from '../../storage/src/errors';
-import { StorageEvent, Watcher } from '../../storage/src/interface';
+import { StorageEvent, Watcher, WatchSink } from '../../storage/src/interface';
 import { SourceEvent } from './source';
 
 export interface WatcherFilter {
@@ -44,6 +44,8 @@ export class CacheWatcher implements Watcher, AsyncIterator<StorageEvent> {
   private finished = false;
   private stopped = false;
   private budgetTimer: NodeJS.Timeout | undefined;
+  /** push mode (see push()): live events go straight to the sink */
+  private sink: WatchSink<StorageEvent> | undefined;
 
   constructor(
     readonly filter: WatcherFilter,
@@ -71,7 +73,8 @@ export class CacheWatcher implements Watcher, AsyncIterator<StorageEvent> {
   translate(ev: SourceEvent): StorageEvent | null {
     if (!this.matchesKey(ev.key)) return null;
     const pred = this.filter.predicate;
-    const out: StorageEvent = { type: ev.type, object: ev.object };
+    // `shared`: the same source event for every watcher, so the serving side encodes it once
+    const out: StorageEvent = { type: ev.type, object: ev.object, shared: ev };
     if (ev.prevObject) out.prevObject = ev.prevObject;
     if (!pred) return out;
     const cur = pred(ev.object);
@@ -95,24 +98,44 @@ export class CacheWatcher implements Watcher, AsyncIterator<StorageEvent> {
     if (this.finished) return;
     this.lastRev = ev.rev;
     const out = this.translate(ev);
-    if (out) this.push(out);
+    if (out) this.enqueue(out);
   }
 
   bookmark(rev: number): void {
     if (this.finished || !this.progressNotify || rev < this.startRev) return;
     if (this.buffered >= this.limits.bufferSize) return; // dropped, never blocks
     this.lastRev = rev;
-    this.push({ type: 'BOOKMARK', object: { metadata: { resourceVersion: String(rev) } } });
+    this.enqueue({ type: 'BOOKMARK', object: { metadata: { resourceVersion: String(rev) } } });
   }
 
   /** One ERROR event after what is buffered, then the end. */
   fail(err: Error): void {
     if (this.finished) return;
-    this.buf.push({ type: 'ERROR', object: errorStatusObject(err), error: err });
+    const ev: StorageEvent = { type: 'ERROR', object: errorStatusObject(err), error: err };
+    if (this.sink) this.sink.event(ev);
+    else this.buf.push(ev);
     this.finish();
   }
 
-  private push(ev: StorageEvent): void {
+  /**
+   * Push mode: once the initial events were consumed, nothing is buffered and nobody waits on the
+   * iterator, live events are handed to `sink` synchronously (no buffer, no promise per event).
+   */
+  push(sink: WatchSink<StorageEvent>): boolean {
+    if (this.sink || this.waiter || this.ii < this.initial.length || this.buffered > 0) return false;
+    if (this.finished) {
+      sink.end();
+      return true;
+    }
+    this.sink = sink;
+    return true;
+  }
+
+  private enqueue(ev: StorageEvent): void {
+    if (this.sink) {
+      this.sink.event(ev);
+      return;
+    }
     if (this.waiter && this.ii >= this.initial.length && this.buffered === 0) {
       const w = this.waiter;
       this.waiter = undefined;
@@ -159,6 +182,9 @@ export class CacheWatcher implements Watcher, AsyncIterator<StorageEvent> {
     this.budgetTimer = undefined;
     const first = !this.finished;
     this.finished = true;
+    const sink = this.sink;
+    this.sink = undefined;
+    sink?.end();
     if (this.ii >= this.initial.length && this.buffered === 0) this.stopped = true;
     this.wake();
     if (first) this.onClose(this, terminated);

@@ -11,6 +11,7 @@ import {
   GetOptions,
   ListOptions,
   ListResult,
+  SharedStorageEvent,
   Storage,
   StorageEvent,
   Watcher,
@@ -50,6 +51,40 @@ export function firstSegmentPrefix(key: string): string | undefined {
 
 function clone<T>(o: T): T {
   return JSON.parse(JSON.stringify(o)) as T;
+}
+
+/** A cache event whose objects are deep-copied on first read (callers may mutate the copies). */
+class CopiedEvent implements StorageEvent {
+  readonly type: StorageEvent['type'];
+  readonly shared: SharedStorageEvent | undefined;
+  error?: Error;
+  private obj: KObject | undefined;
+  private prev: KObject | undefined;
+  private prevRead = false;
+
+  constructor(private readonly src: StorageEvent) {
+    this.type = src.type;
+    this.shared = src.shared;
+    if (src.error) this.error = src.error;
+  }
+
+  get object(): KObject {
+    return (this.obj ??= clone(this.src.object));
+  }
+  set object(o: KObject) {
+    this.obj = o;
+  }
+  get prevObject(): KObject | undefined {
+    if (!this.prevRead) {
+      this.prevRead = true;
+      if (this.src.prevObject) this.prev = clone(this.src.prevObject);
+    }
+    return this.prev;
+  }
+  set prevObject(o: KObject | undefined) {
+    this.prevRead = true;
+    this.prev = o;
+  }
 }
 
 export class CachedStorage extends BackendWrites implements Storage {
@@ -145,10 +180,21 @@ export class CachedStorage extends BackendWrites implements Storage {
       return w;
     });
     const copy = this.copy;
+    const copied = (ev: StorageEvent): StorageEvent => {
+      if (!copy || ev.type === 'ERROR') return ev;
+      if (ev.shared) return new CopiedEvent(ev);
+      const out: StorageEvent = { type: ev.type, object: clone(ev.object) };
+      if (ev.prevObject) out.prevObject = clone(ev.prevObject);
+      return out;
+    };
     return {
       stop: () => {
         stopped = true;
         inner?.stop();
+      },
+      push: (sink) => {
+        if (stopped || !inner?.push) return false;
+        return inner.push({ event: (ev) => sink.event(copied(ev)), end: () => sink.end() });
       },
       [Symbol.asyncIterator]: () => {
         let it: AsyncIterator<StorageEvent> | undefined;
@@ -158,11 +204,9 @@ export class CachedStorage extends BackendWrites implements Storage {
             it ??= (await ready)[Symbol.asyncIterator]();
             const res = await it.next();
             if (res.done || !copy) return res;
-            const ev = res.value;
-            const out: StorageEvent = { type: ev.type, object: ev.type === 'ERROR' ? ev.object : clone(ev.object) };
-            if (ev.prevObject) out.prevObject = clone(ev.prevObject);
-            if (ev.error) out.error = ev.error;
-            return { value: out, done: false };
+            // a shared event is copied only if the caller reads the objects (serving it from its
+            // shared encoding never does)
+            return { value: copied(res.value), done: false };
           },
           return: async (): Promise<IteratorResult<StorageEvent>> => {
             stopped = true;

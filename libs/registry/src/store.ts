@@ -8,7 +8,7 @@ import { FieldError, fieldErrors } from '../../apimachinery/src/field-errors';
 import { errors, StatusError, successStatus } from '../../apimachinery/src/status';
 import { deepCopy, GroupResource, KObject } from '../../apimachinery/src/types';
 import { validateObjectMeta, validateObjectMetaUpdate } from '../../apimachinery/src/validation';
-import { isStorageError, ListResult, Storage, StorageEvent, WatchOptions, WatchSelector } from '../../storage/src/interface';
+import { isStorageError, ListResult, SharedStorageEvent, Storage, StorageEvent, Watcher, WatchOptions, WatchSelector, WatchSink } from '../../storage/src/interface';
 import { listPrefix, objectKey } from './keys';
 import { generateName, jsonEqual, newUid, nowTimestamp, specPart } from './object-meta';
 import { AllocationTransaction, apiVersionOf, listKindOf, ResourceDefinition } from './resource';
@@ -44,10 +44,21 @@ export interface WatchParams {
 export interface ApiWatchEvent {
   type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
   object: KObject | Record<string, unknown>;
+  /**
+   * set when `object` is `shared.object` as served (only for resources without conversion): the
+   * same for every watcher of this resource, so the event can be encoded once
+   */
+  shared?: SharedStorageEvent;
 }
 
 export interface ApiWatch extends AsyncIterable<ApiWatchEvent> {
   stop(): void;
+  /**
+   * Switch to push delivery (see storage Watcher.push): only between two events of the live phase
+   * (the caller holds the last event it got and does not wait on the iterator); false = keep
+   * iterating.
+   */
+  push?(sink: WatchSink<ApiWatchEvent>): boolean;
 }
 
 /**
@@ -497,6 +508,21 @@ export class Store {
       const se = err instanceof StatusError ? err : errors.internal(err);
       return { type: 'ERROR', object: se.toStatus() as unknown as Record<string, unknown> };
     }
+    const shared = ev.shared;
+    if (shared && !this.def.conversion) {
+      // served = stored with apiVersion/kind: decide on the shared object without copying it;
+      // the event's own (copied) object is only read if the caller reads it
+      const type = predicate ? transition(ev.type, predicate(shared.object), shared.prevObject !== undefined && predicate(shared.prevObject)) : ev.type;
+      if (type === null) return null;
+      const self = this;
+      return {
+        type,
+        shared: type === shared.type ? shared : undefined,
+        get object() {
+          return self.toServed(ev.object);
+        },
+      };
+    }
     const cur = this.toServed(ev.object);
     if (!predicate) return { type: ev.type, object: cur };
     const curMatch = predicate(cur);
@@ -514,6 +540,16 @@ export class Store {
     if (annotations) metadata.annotations = annotations;
     return { kind: this.def.kind, apiVersion: apiVersionOf(this.def), metadata };
   }
+}
+
+/** A change's type for a watcher with a selector (upstream transitions), null = not seen. */
+function transition(type: StorageEvent['type'], cur: boolean, prev: boolean): ApiWatchEvent['type'] | null {
+  if (type === 'ADDED') return cur ? 'ADDED' : null;
+  if (type === 'DELETED') return prev || cur ? 'DELETED' : null;
+  if (cur && prev) return 'MODIFIED';
+  if (cur) return 'ADDED';
+  if (prev) return 'DELETED';
+  return null;
 }
 
 export const FINALIZER_ORPHAN = 'orphan';
@@ -548,7 +584,9 @@ function dedupe(errs: FieldError[]): FieldError[] {
  */
 class StoreWatch implements ApiWatch {
   private stopped = false;
-  private inner?: { stop(): void };
+  private inner?: Watcher;
+  /** iterating the storage watch (the initial events are done) */
+  private live = false;
 
   constructor(
     private readonly store: Store,
@@ -560,6 +598,18 @@ class StoreWatch implements ApiWatch {
   stop(): void {
     this.stopped = true;
     this.inner?.stop();
+  }
+
+  push(sink: WatchSink<ApiWatchEvent>): boolean {
+    const w = this.inner;
+    if (this.stopped || !this.live || !w?.push) return false;
+    return w.push({
+      event: (ev) => {
+        const out = this.store.translate(ev, this.p.predicate);
+        if (out) sink.event(out);
+      },
+      end: () => sink.end(),
+    });
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<ApiWatchEvent> {
@@ -605,6 +655,7 @@ class StoreWatch implements ApiWatch {
       w.stop();
       return;
     }
+    this.live = true;
     for await (const ev of w) {
       if (this.stopped) break;
       const out = this.store.translate(ev, this.p.predicate);

@@ -107,6 +107,19 @@ export interface StorageEvent {
   prevObject?: KObject;
   /** for ERROR: the error (typically StorageError 'Expired') */
   error?: Error;
+  /**
+   * A watch cache's change, the same object for every watcher that gets this event unchanged
+   * (same type): `object` equals `shared.object` (possibly a copy). Lets the serving side encode
+   * the change once and write the same bytes to every watcher. Treat it as immutable.
+   */
+  shared?: SharedStorageEvent;
+}
+
+/** see StorageEvent.shared */
+export interface SharedStorageEvent {
+  readonly type: StorageEventType;
+  readonly object: KObject;
+  readonly prevObject?: KObject;
 }
 
 export interface WatchOptions {
@@ -136,6 +149,18 @@ export interface WatchSelector {
 /** An event stream. Iterate it; call stop() to end it (iteration then finishes). */
 export interface Watcher extends AsyncIterable<StorageEvent> {
   stop(): void;
+  /**
+   * Optional push delivery (watch caches): from now on, events are handed to `sink`
+   * synchronously as they happen, instead of through the iterator. Only possible while nobody
+   * waits on the iterator and nothing is buffered; returns false when it cannot switch (keep
+   * iterating). After an ERROR event, or when the watcher ends, `sink.end()` is called once.
+   */
+  push?(sink: WatchSink<StorageEvent>): boolean;
+}
+
+export interface WatchSink<E> {
+  event(ev: E): void;
+  end(): void;
 }
 
 export interface Storage {

@@ -39,7 +39,9 @@ export interface WatchCachePoolOptions {
 const CHANNEL_OPTIONS: grpc.ChannelOptions = {
   'grpc.max_receive_message_length': -1,
   'grpc.keepalive_time_ms': 5_000,
-  'grpc.keepalive_timeout_ms': 5_000,
+  // generous: a replica busy with thousands of watchers must not drop its streams (every client
+  // watch would then end with 410 and relist)
+  'grpc.keepalive_timeout_ms': 20_000,
   'grpc.keepalive_permit_without_calls': 1,
   'grpc.initial_reconnect_backoff_ms': 100,
   'grpc.max_reconnect_backoff_ms': 2_000,
@@ -297,7 +299,10 @@ export class RemoteSource implements CacheSource {
           failures++;
           next = this.pool.failover(i, why);
         }
-        if (failures >= this.pool.servers.length) {
+        // every server failed in turn, and the first one twice more (a dropped connection to a
+        // server that is still up must not end every client watch with 410)
+        if (failures >= this.pool.servers.length + 2) {
+          console.warn(`watch-cache: stream of ${this.prefix} lost (${why}): its watchers end with 410 and relist`);
           giveUp(new StorageError('Unreachable', this.prefix, `no watch-cache server reachable (last: ${why})`));
           return;
         }

@@ -33,7 +33,8 @@ export interface RemoteCachedStorageOptions extends Omit<CachedStorageOptions, '
   onAvailabilityChange?: (available: boolean) => void;
   /**
    * watches from a revision carrying a label or field selector (WatchOptions.selector) get their
-   * own gRPC stream filtered by the service, instead of the local cache's fan-out (default true)
+   * own gRPC stream filtered by the service, instead of the local cache's fan-out (default false:
+   * the replica holds ONE stream per resource and filters locally, see the README)
    */
   selectorWatchesOnService?: boolean;
 }
@@ -50,7 +51,7 @@ export class RemoteCachedStorage extends BackendWrites implements Storage {
     opts: RemoteCachedStorageOptions,
   ) {
     super(backend);
-    this.selectorOnService = opts.selectorWatchesOnService !== false;
+    this.selectorOnService = opts.selectorWatchesOnService === true;
     this.reconnectDelayMs = opts.reconnectDelayMs;
     this.pool = new WatchCachePool({ servers: opts.servers, pingIntervalMs: opts.pingIntervalMs, onAvailabilityChange: opts.onAvailabilityChange });
     const sourceOpts: RemoteSourceOptions = { freshTimeoutMs: opts.freshTimeoutMs, reconnectDelayMs: opts.reconnectDelayMs };

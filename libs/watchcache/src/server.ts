@@ -141,7 +141,9 @@ export class WatchCacheService {
   async listen(port: number, host = '127.0.0.1'): Promise<number> {
     const server = new grpc.Server({
       'grpc.keepalive_time_ms': 10_000,
-      'grpc.keepalive_timeout_ms': 5_000,
+      // generous: a replica busy with thousands of client watchers may answer pings late, and a
+      // dropped stream ends every client watch of the resource on it with 410
+      'grpc.keepalive_timeout_ms': 20_000,
       'grpc.keepalive_permit_without_calls': 1,
       'grpc.http2.min_ping_interval_without_data_ms': 1_000,
       'grpc.max_receive_message_length': 16 * 1024 * 1024,

@@ -33,8 +33,8 @@ afterAll(async () => {
   await etcd?.stop();
 });
 
-async function replica(e: EtcdInstance, servers: string[]): Promise<RemoteCachedStorage> {
-  const s = new RemoteCachedStorage(new EtcdStorage({ endpoints: [e.endpoint], prefix: '/registry' }), { servers, bookmarkIntervalMs: 500, pingIntervalMs: 200 });
+async function replica(e: EtcdInstance, servers: string[], opts: { selectorWatchesOnService?: boolean } = {}): Promise<RemoteCachedStorage> {
+  const s = new RemoteCachedStorage(new EtcdStorage({ endpoints: [e.endpoint], prefix: '/registry' }), { servers, bookmarkIntervalMs: 500, pingIntervalMs: 200, ...opts });
   expect(await s.waitAvailable()).toBe(true);
   return s;
 }
@@ -323,11 +323,35 @@ describe('watch-cache service', () => {
     }
   });
 
-  it('a replica watch with a selector gets its own stream filtered by the service, resumed across a failover', async () => {
+  it('by default a replica watch with a selector shares the resource stream (filtered by the caller)', async () => {
+    const e = await sharedEtcd();
+    const a = await startService(e);
+    const r = await replica(e, [a.addr]);
+    const writer = new EtcdStorage({ endpoints: [e.endpoint], prefix: '/registry' });
+    const p = '/selone/';
+    try {
+      await writer.create(`${p}ns/a`, cm('a'));
+      const listed = await r.list(`${p}ns/`, { resourceVersion: '' });
+      const d = new Drain(r.watch(`${p}ns/`, { resourceVersion: listed.resourceVersion, selector: { labelSelector: 'team=x', namespace: 'ns' } }));
+      await writer.create(`${p}ns/b`, cm('b'));
+      await d.waitFor(1);
+      expect(a.service.stats().streams).toBe(1);
+      // unfiltered here (the registry Store applies the selector), from the one shared stream
+      expect(d.changes.map((ev) => `${ev.type} ${ev.object.metadata.name}`)).toEqual(['ADDED b']);
+      expect(d.changes[0].shared).toBeDefined();
+      d.w.stop();
+    } finally {
+      await r.close();
+      await writer.close();
+      await a.service.shutdown(500);
+    }
+  });
+
+  it('a replica watch with a selector gets its own stream filtered by the service (opt-in), resumed across a failover', async () => {
     const e = await sharedEtcd();
     const a = await startService(e);
     const b = await startService(e);
-    const r = await replica(e, [a.addr, b.addr]);
+    const r = await replica(e, [a.addr, b.addr], { selectorWatchesOnService: true });
     const writer = new EtcdStorage({ endpoints: [e.endpoint], prefix: '/registry' });
     const p = '/selrep/';
     const obj = (name: string, team: string): KObject => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'ns', labels: { team } }, data: {} });

@@ -11,9 +11,17 @@ import { negotiate } from '../http/respond';
 import type { WatchMetrics } from '../metrics';
 import { ListWatchParams } from './list-params';
 import { requestedTransform, tableFor } from './table';
+import { WatchWriter } from './watch-writer';
 
 /** How often an idle watch with allowWatchBookmarks gets a bookmark (upstream: about a minute). */
 export const BOOKMARK_INTERVAL_MS = Number(process.env.KUBERNEST_BOOKMARK_INTERVAL_MS ?? 60_000);
+
+let slowWatchers = 0;
+
+/** watches ended because their client could not keep up (WatchWriter's byte limit) */
+export function slowWatchersClosed(): number {
+  return slowWatchers;
+}
 
 export async function serveWatch(
   ctx: RequestContext,
@@ -39,8 +47,10 @@ export async function serveWatch(
     'Transfer-Encoding': 'chunked',
   });
   res.flushHeaders();
+  const out = new WatchWriter(res);
   const gvk = { group: def.group, version: def.version, kind: def.kind };
   metrics?.registeredWatchers.inc(gvk);
+  const eventsCounter = metrics?.watchEvents.labels(gvk);
 
   let lastRv = p.resourceVersion ?? '';
   let ended = false;
@@ -51,6 +61,7 @@ export async function serveWatch(
     clearTimeout(timer);
     clearInterval(bookmarks);
     watch.stop();
+    out.flush();
     if (!res.writableEnded) res.end();
   };
   const timer = setTimeout(end, timeoutSeconds * 1000);
@@ -63,8 +74,13 @@ export async function serveWatch(
   ctx.signal.addEventListener('abort', end, { once: true });
 
   let first = true;
-  function write(ev: ApiWatchEvent): boolean {
-    if (ended) return false;
+  function write(ev: ApiWatchEvent): void {
+    if (ended) return;
+    eventsCounter?.inc();
+    if (ev.shared && transform?.as !== 'Table') {
+      out.writeShared(ev.shared, ev.type, def); // encoded once for every watcher
+      return;
+    }
     let object: unknown = ev.object;
     if (transform?.as === 'Table' && (ev.type === 'ADDED' || ev.type === 'MODIFIED' || ev.type === 'DELETED')) {
       const t = tableFor(def, [ev.object as KObject], {}, transform.version, ctx.query.get('includeObject'));
@@ -72,26 +88,62 @@ export async function serveWatch(
       object = t;
       first = false;
     }
-    metrics?.watchEvents.inc(gvk);
-    return res.write(`${JSON.stringify({ type: ev.type, object })}\n`);
+    out.writeLine(`${JSON.stringify({ type: ev.type, object })}\n`);
   }
 
+  /** one event; false = the watch is over */
+  function handle(ev: ApiWatchEvent): boolean {
+    if (ended) return false;
+    // a shared event's object is read from the shared copy (reading ev.object would copy it)
+    const md = ((ev.shared?.object ?? ev.object) as KObject).metadata;
+    if (ev.type !== 'ERROR' && md?.resourceVersion) lastRv = md.resourceVersion;
+    if (ev.type === 'BOOKMARK' && !p.allowWatchBookmarks) return true;
+    write(ev);
+    // never waits for the socket: a client that stays too far behind is closed (WatchWriter)
+    if (out.slow) {
+      slowWatchers++;
+      return false;
+    }
+    return ev.type !== 'ERROR';
+  }
+
+  const it = watch[Symbol.asyncIterator]();
+  let done = false;
   try {
-    for await (const ev of watch) {
+    for (;;) {
       if (ended) break;
-      const md = (ev.object as KObject).metadata;
-      if (ev.type !== 'ERROR' && md?.resourceVersion) lastRv = md.resourceVersion;
-      if (ev.type === 'BOOKMARK' && !p.allowWatchBookmarks) continue;
-      if (!write(ev)) {
-        // respect backpressure: wait for the socket to drain (or close)
-        await new Promise<void>((resolve) => {
-          res.once('drain', resolve);
-          res.once('close', resolve);
-        });
+      const r = await it.next();
+      if (r.done) {
+        done = true;
+        break;
       }
-      if (ev.type === 'ERROR') break;
+      if (!handle(r.value)) break;
+      // live events of a watch cache: switch to push delivery (no promise per event)
+      if (watch.push) {
+        let finish!: () => void;
+        const over = new Promise<void>((resolve) => (finish = resolve));
+        const pushed = watch.push({
+          event: (ev) => {
+            // called from the cache's dispatch: never throw into it
+            let more = false;
+            try {
+              more = handle(ev);
+            } catch {
+              more = false;
+            }
+            if (!more) end();
+          },
+          end: () => finish(),
+        });
+        if (pushed) {
+          ctx.res.once('close', () => finish());
+          await over;
+          break;
+        }
+      }
     }
   } finally {
     end();
+    if (!done) void it.return?.(undefined);
   }
 }
