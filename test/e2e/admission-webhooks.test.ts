@@ -2,7 +2,8 @@
  * Admission webhooks and ValidatingAdmissionPolicy end to end with kubectl 1.32 over etcd: a test
  * webhook server (HTTPS, its own CA from libs/pki) with a mutating webhook adding a label and a
  * validating webhook denying, namespaceSelector, failurePolicy Fail and Ignore against a webhook
- * that is down, dryRun vs sideEffects, and a policy denying Deployments with more than 5 replicas.
+ * that is down, matchPolicy Equivalent (an autoscaling/v1 webhook and a v2 HorizontalPodAutoscaler),
+ * dryRun vs sideEffects, and a policy denying Deployments with more than 5 replicas.
  */
 import { createServer, Server } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -166,6 +167,43 @@ describe('admission webhooks', () => {
     );
     const r = await kin(configMap('i1', 'wh-ignore'), 'create', '-f', '-');
     expect(r.code, r.stderr).toBe(0);
+  });
+
+  it('matchPolicy Equivalent: a webhook for autoscaling/v1 sees a v2 HorizontalPodAutoscaler in v1 and its patch lands', async () => {
+    const rules = `  rules:
+  - operations: ["CREATE"]
+    apiGroups: ["autoscaling"]
+    apiVersions: ["v1"]
+    resources: ["horizontalpodautoscalers"]
+`;
+    const cfg = webhookConfig('Mutating', 'hpa-v1', '/mutate', '').replace(/  rules:\n[\s\S]*$/, rules);
+    const c = await kin(cfg, 'create', '-f', '-');
+    expect(c.code, c.stderr).toBe(0);
+    const hpa = (name: string) =>
+      JSON.stringify({
+        apiVersion: 'autoscaling/v2',
+        kind: 'HorizontalPodAutoscaler',
+        metadata: { name, namespace: 'wh-off' },
+        spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web' }, maxReplicas: 4, metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 60 } } }] },
+      });
+    let i = 0;
+    let name = '';
+    await eventually(async () => {
+      name = `hpa${i++}`;
+      const r = await kin(hpa(name), 'create', '-f', '-');
+      expect(r.code, r.stderr).toBe(0);
+      return (await k('get', 'hpa.v2.autoscaling', name, '-n', 'wh-off', '-o', 'jsonpath={.metadata.labels.webhook-added}')).stdout === 'true';
+    });
+    const stored = await k('get', 'hpa.v2.autoscaling', name, '-n', 'wh-off', '-o', 'jsonpath={.spec.metrics[0].resource.target.averageUtilization}');
+    expect(stored.stdout).toBe('60');
+    const req = seen.filter((s) => (s.request.requestKind as { group: string }).group === 'autoscaling').pop()!.request;
+    expect(req).toMatchObject({
+      kind: { group: 'autoscaling', version: 'v1', kind: 'HorizontalPodAutoscaler' },
+      resource: { group: 'autoscaling', version: 'v1', resource: 'horizontalpodautoscalers' },
+      requestKind: { group: 'autoscaling', version: 'v2', kind: 'HorizontalPodAutoscaler' },
+      requestResource: { group: 'autoscaling', version: 'v2', resource: 'horizontalpodautoscalers' },
+      object: { apiVersion: 'autoscaling/v1', spec: { maxReplicas: 4, targetCPUUtilizationPercentage: 60 } },
+    });
   });
 
   it('dry-run requests reach webhooks declaring sideEffects None (v1 refuses Some)', async () => {

@@ -88,7 +88,7 @@ export async function handleResource(
     case 'create': {
       const wp = parseWriteParams(ctx.query, 'CreateOptions');
       const obj = decodeObject(ctx, await readBody(ctx), def, def.kind, apiVersionOf(def), kindRegistered);
-      checkUnknownFields(ctx, def, obj, wp.fieldValidation);
+      checkUnknownFields(ctx, def, obj, wp.fieldValidation, true);
       if (info.name && obj.metadata.name && obj.metadata.name !== info.name) {
         throw errors.badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${info.name})`);
       }
@@ -100,7 +100,7 @@ export async function handleResource(
     case 'update': {
       const wp = parseWriteParams(ctx.query, 'UpdateOptions');
       const obj = decodeObject(ctx, await readBody(ctx), def, def.kind, apiVersionOf(def), kindRegistered);
-      checkUnknownFields(ctx, def, obj, wp.fieldValidation);
+      checkUnknownFields(ctx, def, obj, wp.fieldValidation, true);
       def.strategy.default?.(obj);
       const { object, created } = await store.update(ns, info.name, (current) => trackWrite(ctx, def, wp, current, deepCopy(obj)), {
         dryRun: wp.dryRun,

@@ -115,4 +115,33 @@ describe('ValidatingAdmissionPolicy', () => {
     await p.hook()(deploy(2));
     expect((await rejection(p.hook()(deploy(3)))).code).toBe(422);
   });
+
+  it('matchPolicy Equivalent: the policy sees the object and request.kind in the version its rule names', async () => {
+    const widgets = { group: 'example.com', version: 'v2', kind: 'Widget', plural: 'widgets', namespaced: true } as ResourceDefinition;
+    const pol = policy('size', {
+      matchConstraints: { resourceRules: [{ apiGroups: ['example.com'], apiVersions: ['v1'], operations: ['CREATE'], resources: ['widgets'] }] },
+      validations: [{ expression: "request.kind.version == 'v1' && request.requestKind.version == 'v2' && object.apiVersion == 'example.com/v1' && object.spec.size <= 5" }],
+    });
+    const stores: Record<string, Store> = {
+      validatingadmissionpolicies: fakeStore([pol]),
+      validatingadmissionpolicybindings: fakeStore([binding('b', { policyName: 'size', validationActions: ['Deny'] })]),
+      namespaces: fakeStore([{ metadata: { name: 'default' } }]),
+    };
+    // v2 nests the size under spec.dimensions; v1 has spec.size
+    const p = new ValidatingAdmissionPolicyPlugin({
+      storeFor: (_g, _v, plural) => stores[plural],
+      versionsOf: () => ['v1', 'v2'],
+      converter: (_g, _r, from, to) =>
+        from === 'v2' && to === 'v1'
+          ? { kind: 'Widget', convert: (o) => ({ ...o, apiVersion: 'example.com/v1', spec: { size: (o as unknown as { spec: { dimensions: { size: number } } }).spec.dimensions.size } }) as KObject }
+          : { kind: 'Widget', convert: (o) => ({ ...o, apiVersion: 'example.com/v2', spec: { dimensions: { size: (o as unknown as { spec: { size: number } }).spec.size } } }) as KObject },
+    });
+    const widget = (size: number): AdmissionAttributes => ({
+      ...deploy(1),
+      def: widgets,
+      object: { apiVersion: 'example.com/v2', kind: 'Widget', metadata: { name: 'w', namespace: 'default' }, spec: { dimensions: { size } } } as KObject,
+    });
+    await p.hook()(widget(5));
+    expect((await rejection(p.hook()(widget(6)))).code).toBe(422);
+  });
 });

@@ -4,13 +4,14 @@
  * matchConstraints) is checked by each validation's CEL expression. Denials read as upstream:
  * `ValidatingAdmissionPolicy 'p' with binding 'b' denied request: <message>` with the code of the
  * validation's reason (Invalid 422, Forbidden 403, Unauthorized 401, RequestEntityTooLarge 413);
- * `Warn` adds a Warning header; `Audit` is accepted (no audit annotation yet).
+ * `Warn` adds a Warning header; `Audit` is accepted (no audit annotation yet). A request matched
+ * through another version (matchPolicy Equivalent) is seen in the version the policy's rule names.
  */
 import { StatusError, StatusReason } from '../../../../../libs/apimachinery/src/status';
 import { AdmissionAttributes, AdmissionHook, Store } from '../../../../../libs/registry/src/store';
 import { Informer } from '../webhook/informer';
 import { MatchRequest, namespaceSelectorMatches, objectSelectorMatches, RuleWithOperations, ruleMatches } from '../webhook/matching';
-import { addWarnings, annotate, buildAdmissionRequest, matchRequestOf } from '../webhook/request';
+import { addWarnings, annotate, buildAdmissionRequest, equivalentViewOf, matchRequestOf, VersionConverter } from '../webhook/request';
 import { evaluate, evaluateBool, evaluateString } from './cel';
 
 type Selector = { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] };
@@ -52,6 +53,8 @@ export interface PolicyDeps {
   versionsOf(group: string, resource: string): string[];
   /** the store serving `apiVersion`/`kind` (paramKind) */
   storeForKind?(apiVersion: string, kind: string): Store | undefined;
+  /** objects of another served version (matchPolicy Equivalent), as for webhooks */
+  converter?: VersionConverter;
 }
 
 type AuditFailure = { message: string; policy: string; binding: string; expressionIndex?: number; validationActions: string[] };
@@ -95,6 +98,20 @@ export class ValidatingAdmissionPolicyPlugin {
     }
   }
 
+  /**
+   * The version the policy sees the request in (upstream's matching of matchConstraints): the
+   * request's own when a resource rule names it, else with matchPolicy Equivalent the first other
+   * served version a rule names.
+   */
+  matchedVersion(m: MatchResources, r: MatchRequest): string {
+    const named = (rule: NamedRule, rr: MatchRequest) => ruleMatches(rule, rr) && (!rule.resourceNames?.length || rule.resourceNames.includes(rr.name || rr.object?.metadata.name || ''));
+    const rules = m.resourceRules ?? [];
+    if (rules.some((rule) => named(rule, r)) || (m.matchPolicy ?? 'Equivalent') !== 'Equivalent') return r.version;
+    const others = this.deps.versionsOf(r.group, r.resource).filter((v) => v !== r.version);
+    for (const rule of rules) for (const v of others) if (named(rule, { ...r, version: v })) return v;
+    return r.version;
+  }
+
   async validate(a: AdmissionAttributes): Promise<void> {
     if (a.def.group === 'admissionregistration.k8s.io') return;
     await Promise.all([this.policies.ready(), this.bindings.ready()]);
@@ -102,7 +119,7 @@ export class ValidatingAdmissionPolicyPlugin {
     if (bindings.length === 0) return;
     await this.namespaces.ready();
     const r = matchRequestOf(a);
-    let request: ReturnType<typeof buildAdmissionRequest> | undefined;
+    const requests = new Map<string, ReturnType<typeof buildAdmissionRequest>>();
     const sorted = bindings.sort((x, y) => ((x.metadata.name ?? '') < (y.metadata.name ?? '') ? -1 : 1));
     const audits: AuditFailure[] = [];
     try {
@@ -113,7 +130,9 @@ export class ValidatingAdmissionPolicyPlugin {
       const pspec = ((policy as { spec?: PolicySpec }).spec ?? {}) as PolicySpec;
       if (!pspec.matchConstraints || !this.matchesResources(pspec.matchConstraints, r)) continue;
       if (bspec.matchResources && !this.matchesResources(bspec.matchResources, r)) continue;
-      request ??= buildAdmissionRequest(a);
+      const version = this.matchedVersion(pspec.matchConstraints, r);
+      let request = requests.get(version);
+      if (!request) requests.set(version, (request = buildAdmissionRequest(a, equivalentViewOf(a, version, this.deps.converter)?.view)));
       await this.evaluatePolicy(policy.metadata.name ?? '', b.metadata.name ?? '', pspec, bspec, request, a, audits);
       }
     } finally {

@@ -174,6 +174,40 @@ describe('WebhookDispatcher', () => {
     expect(e.message).toBe(`Internal error occurred: failed calling webhook "slow.example.com": failed to call webhook: Post "https://127.0.0.1:${port}/hang?timeout=1s": context deadline exceeded`);
   });
 
+  it('matchPolicy Equivalent: the webhook sees and patches the object in the version its rule names', async () => {
+    calls.length = 0;
+    const wDef = { group: 'example.com', version: 'v2', kind: 'Widget', plural: 'widgets', namespaced: true } as ResourceDefinition;
+    const rules = [{ operations: ['CREATE'], apiGroups: ['example.com'], apiVersions: ['v1'], resources: ['widgets'] }];
+    const cfg = { metadata: { name: 'm' }, webhooks: [hook('eq.example.com', '/add-a', { rules })] } as unknown as KObject;
+    const exact = { metadata: { name: 'v' }, webhooks: [hook('exact.example.com', '/ok', { rules, matchPolicy: 'Exact' })] } as unknown as KObject;
+    const stores: Record<string, Store> = { mutatingwebhookconfigurations: fakeStore([cfg]), validatingwebhookconfigurations: fakeStore([exact]), namespaces: fakeStore([]) };
+    // v2 spells spec.colour, v1 spec.color
+    const rename = (obj: KObject, from: string, to: string, apiVersion: string) => {
+      const spec = { ...(obj as { spec?: Record<string, unknown> }).spec };
+      if (from in spec) [spec[to], spec[from]] = [spec[from], undefined];
+      return { ...obj, apiVersion, spec: JSON.parse(JSON.stringify(spec)) } as KObject;
+    };
+    const d = new WebhookDispatcher({
+      storeFor: (_g, _v, plural) => stores[plural],
+      versionsOf: () => ['v1', 'v2'],
+      dialer: directDialer,
+      converter: (_g, _r, from, to) => ({ kind: 'Widget', convert: (o) => (from === 'v2' && to === 'v1' ? rename(o, 'colour', 'color', 'example.com/v1') : rename(o, 'color', 'colour', 'example.com/v2')) }),
+    });
+    const a = attrs({ def: wDef, object: { apiVersion: 'example.com/v2', kind: 'Widget', metadata: { name: 'w', namespace: 'ns' }, spec: { colour: 'red' } } as KObject });
+    await d.mutatingHook()(a);
+    await d.validatingHook()(a);
+    expect(calls).toHaveLength(1);
+    expect(calls[0].request).toMatchObject({
+      kind: { group: 'example.com', version: 'v1', kind: 'Widget' },
+      resource: { group: 'example.com', version: 'v1', resource: 'widgets' },
+      requestKind: { group: 'example.com', version: 'v2', kind: 'Widget' },
+      requestResource: { group: 'example.com', version: 'v2', resource: 'widgets' },
+      object: { apiVersion: 'example.com/v1', spec: { color: 'red' } },
+    });
+    expect(a.object).toMatchObject({ apiVersion: 'example.com/v2', metadata: { labels: { a: '1' } }, spec: { colour: 'red' } });
+    d.stop();
+  });
+
   it('denial() maps statuses as webhookerrors.ToStatusErr', () => {
     expect(denial('w', { code: 403, message: 'm' }).code).toBe(403);
     expect(denial('w', { code: 200 }).message).toBe('admission webhook "w" denied the request without explanation');

@@ -5,6 +5,8 @@
  * JSONPatch for mutating webhooks (with one IfNeeded reinvocation round), denials as upstream's
  * `admission webhook "x" denied the request: ...`, failurePolicy Fail/Ignore for call errors,
  * sideEffects vs dryRun, warnings to the Warning header. Validating webhooks run in parallel.
+ * A webhook matched in another version (matchPolicy Equivalent) gets `kind`, `resource` and the
+ * objects in that version, its patch applied there and converted back (when `deps.converter` can).
  */
 import { StatusError, StatusReason } from '../../../../../libs/apimachinery/src/status';
 import { KObject } from '../../../../../libs/apimachinery/src/types';
@@ -14,8 +16,8 @@ import type { Dialer } from '../../egress/egress-selector';
 import { evaluateBool } from '../policy/cel';
 import { callWebhook, resolveServiceEndpoint, WebhookClientConfig } from './client';
 import { Informer } from './informer';
-import { MatchRequest, namespaceSelectorMatches, objectSelectorMatches, RuleWithOperations, rulesMatch } from './matching';
-import { addWarnings, AdmissionRequest, annotate, buildAdmissionRequest, matchRequestOf } from './request';
+import { MatchRequest, matchingVersion, namespaceSelectorMatches, objectSelectorMatches, RuleWithOperations } from './matching';
+import { addWarnings, AdmissionRequest, annotate, buildAdmissionRequest, equivalentViewOf, matchRequestOf, VersionConverter } from './request';
 
 export interface Webhook {
   name: string;
@@ -39,7 +41,16 @@ export interface WebhookDispatcherDeps {
   /** the versions a group/resource is served in (matchPolicy Equivalent) */
   versionsOf(group: string, resource: string): string[];
   dialer: Dialer;
+  /**
+   * Converts a group/resource's objects between two served versions in memory (matchPolicy
+   * Equivalent); undefined when it cannot (CRD Webhook conversion): the webhook then sees the
+   * request's version.
+   */
+  converter?: VersionConverter;
 }
+
+/** a webhook that applies to a request, with the version it matched in */
+type Matched = Webhook & { version: string };
 
 type Json = Record<string, unknown>;
 
@@ -76,28 +87,36 @@ export class WebhookDispatcher {
     return a.def.group === 'admissionregistration.k8s.io' || a.def.group === 'authorization.k8s.io' || a.def.group === 'authentication.k8s.io';
   }
 
-  private async webhooksFor(informer: Informer, a: AdmissionAttributes): Promise<Webhook[]> {
+  private async webhooksFor(informer: Informer, a: AdmissionAttributes): Promise<Matched[]> {
     await informer.ready();
     const configs = informer.list().sort((x, y) => ((x.metadata.name ?? '') < (y.metadata.name ?? '') ? -1 : 1));
     const out: Webhook[] = [];
     for (const c of configs) for (const w of ((c as Json).webhooks as Webhook[] | undefined) ?? []) out.push({ ...w, configuration: c.metadata.name ?? '' });
-    if (out.length === 0) return out;
+    if (out.length === 0) return [];
     const r = matchRequestOf(a);
     const needNs = out.some((w) => w.namespaceSelector && Object.keys(w.namespaceSelector).length > 0);
     if (needNs) await this.namespaces.ready();
-    return out.filter((w) => this.matches(w, r));
+    const matched: Matched[] = [];
+    for (const w of out) {
+      const version = this.matches(w, r);
+      if (version !== undefined) matched.push({ ...w, version });
+    }
+    return matched;
   }
 
-  private matches(w: Webhook, r: MatchRequest): boolean {
-    if (!rulesMatch(w.rules, r, w.matchPolicy, () => this.deps.versionsOf(r.group, r.resource))) return false;
+  /** the version the webhook matched in, or undefined */
+  private matches(w: Webhook, r: MatchRequest): string | undefined {
+    const version = matchingVersion(w.rules, r, w.matchPolicy, () => this.deps.versionsOf(r.group, r.resource));
+    if (version === undefined) return undefined;
     try {
-      if (!namespaceSelectorMatches(w.namespaceSelector, r, (ns) => this.namespaces.get('', ns)?.metadata.labels)) return false;
-      if (!objectSelectorMatches(w.objectSelector, r)) return false;
+      if (!namespaceSelectorMatches(w.namespaceSelector, r, (ns) => this.namespaces.get('', ns)?.metadata.labels)) return undefined;
+      if (!objectSelectorMatches(w.objectSelector, r)) return undefined;
     } catch {
-      return false;
+      return undefined;
     }
-    return true;
+    return version;
   }
+
 
   /** matchConditions: all must be true; an evaluation error follows the failure policy */
   private conditionsMatch(w: Webhook, req: AdmissionRequest): boolean {
@@ -118,7 +137,7 @@ export class WebhookDispatcher {
     if (WebhookDispatcher.skip(a)) return;
     const hooks = await this.webhooksFor(this.mutatingConfigs, a);
     if (hooks.length === 0) return;
-    const invoked: { w: Webhook; index: number }[] = [];
+    const invoked: { w: Matched; index: number }[] = [];
     let lastChange = -1;
     for (let i = 0; i < hooks.length; i++) {
       const changed = await this.callOne(hooks[i], a, true, 0, i);
@@ -144,8 +163,9 @@ export class WebhookDispatcher {
    * Calls one webhook: undefined when it was skipped (matchConditions, Ignore on failure), else
    * whether it changed the object. Throws the request's error on denial or failure with Fail.
    */
-  private async callOne(w: Webhook, a: AdmissionAttributes, mutating: boolean, round = 0, index = 0): Promise<boolean | undefined> {
-    const req = buildAdmissionRequest(a);
+  private async callOne(w: Matched, a: AdmissionAttributes, mutating: boolean, round = 0, index = 0): Promise<boolean | undefined> {
+    const equivalent = equivalentViewOf(a, w.version, this.deps.converter);
+    const req = buildAdmissionRequest(a, equivalent?.view);
     const fail = (msg: string): never => {
       throw new StatusError(500, 'InternalError', `Internal error occurred: failed calling webhook "${w.name}": ${msg}`, { causes: [{ message: `failed calling webhook "${w.name}": ${msg}` }] });
     };
@@ -178,10 +198,11 @@ export class WebhookDispatcher {
       const before = JSON.stringify(a.object);
       let patched: KObject;
       try {
-        patched = applyJsonPatch(a.object, patch) as KObject;
+        patched = applyJsonPatch(equivalent?.view.object ?? a.object, patch) as KObject;
       } catch (e) {
         throw new StatusError(500, 'InternalError', `Internal error occurred: ${(e as Error).message}`, {});
       }
+      if (equivalent) patched = equivalent.back(patched);
       for (const k of Object.keys(a.object)) delete (a.object as Json)[k];
       Object.assign(a.object, patched);
       const mutated = JSON.stringify(a.object) !== before;

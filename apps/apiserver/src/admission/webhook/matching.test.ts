@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MatchRequest, namespaceSelectorMatches, objectSelectorMatches, resourceMatches, ruleMatches, rulesMatch, scopeMatches } from './matching';
+import { matchingVersion, MatchRequest, namespaceSelectorMatches, objectSelectorMatches, resourceMatches, ruleMatches, rulesMatch, scopeMatches } from './matching';
 
 const req = (o: Partial<MatchRequest> = {}): MatchRequest => ({
   operation: 'CREATE',
@@ -60,5 +60,14 @@ describe('webhook rule matching', () => {
     expect(objectSelectorMatches(sel, req({ object: { metadata: {} }, oldObject: { metadata: { labels: { app: 'x' } } } }))).toBe(true);
     expect(objectSelectorMatches(sel, req({ object: { metadata: { labels: { app: 'y' } } } }))).toBe(false);
     expect(objectSelectorMatches(undefined, req())).toBe(true);
+  });
+
+  it('matchingVersion: the request version first, else an equivalent one with matchPolicy Equivalent', () => {
+    const rules = [{ operations: ['CREATE'], apiGroups: ['autoscaling'], apiVersions: ['v1'], resources: ['horizontalpodautoscalers'] }];
+    const r = req({ group: 'autoscaling', version: 'v2', resource: 'horizontalpodautoscalers' });
+    expect(matchingVersion(rules, r, 'Equivalent', () => ['v2', 'v1'])).toBe('v1');
+    expect(matchingVersion(rules, r, undefined, () => ['v2', 'v1'])).toBe('v1');
+    expect(matchingVersion(rules, r, 'Exact', () => ['v2', 'v1'])).toBeUndefined();
+    expect(matchingVersion([{ ...rules[0], apiVersions: ['*'] }], r, 'Equivalent', () => ['v1', 'v2'])).toBe('v2');
   });
 });

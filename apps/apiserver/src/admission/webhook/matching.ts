@@ -63,8 +63,20 @@ export function ruleMatches(rule: RuleWithOperations, r: MatchRequest, versions?
 }
 
 export function rulesMatch(rules: RuleWithOperations[] | undefined, r: MatchRequest, matchPolicy: string | undefined, versions: () => string[]): boolean {
-  const equivalent = (matchPolicy ?? 'Equivalent') === 'Equivalent';
-  return (rules ?? []).some((rule) => ruleMatches(rule, r, equivalent ? versions() : undefined));
+  return matchingVersion(rules, r, matchPolicy, versions) !== undefined;
+}
+
+/**
+ * The version a webhook sees the request in (upstream's ShouldCallHook): the request's own when a
+ * rule names it; else, with matchPolicy Equivalent, the first other served version of the same
+ * resource a rule names (rules in order, then versions); undefined when nothing matches.
+ */
+export function matchingVersion(rules: RuleWithOperations[] | undefined, r: MatchRequest, matchPolicy: string | undefined, versions: () => string[]): string | undefined {
+  if ((rules ?? []).some((rule) => ruleMatches(rule, r))) return r.version;
+  if ((matchPolicy ?? 'Equivalent') !== 'Equivalent') return undefined;
+  const others = versions().filter((v) => v !== r.version);
+  for (const rule of rules ?? []) for (const v of others) if (ruleMatches(rule, { ...r, version: v })) return v;
+  return undefined;
 }
 
 function selectorMatches(sel: MetaLabelSelector | undefined, labels: Record<string, string> | undefined): boolean {

@@ -3,6 +3,7 @@
  * requesting user (authz/request-user.ts), shared by webhooks and CEL (`request`).
  */
 import { randomUUID } from 'node:crypto';
+import { KObject } from '../../../../../libs/apimachinery/src/types';
 import { AdmissionAttributes } from '../../../../../libs/registry/src/store';
 import { addAuditAnnotation } from '../../audit/annotations';
 import { currentRequest } from '../../authz/request-user';
@@ -28,19 +29,52 @@ export interface AdmissionRequest {
 
 const OPTIONS_KIND: Record<string, string> = { CREATE: 'CreateOptions', UPDATE: 'UpdateOptions', DELETE: 'DeleteOptions' };
 
-export function buildAdmissionRequest(a: AdmissionAttributes): AdmissionRequest {
+/**
+ * The request as a webhook matched in another version (matchPolicy Equivalent) sees it: `kind`,
+ * `resource` and the objects in that version, `requestKind`/`requestResource` as sent.
+ */
+export interface EquivalentView {
+  version: string;
+  kind: string;
+  object?: KObject;
+  oldObject?: KObject;
+}
+
+/** converts a group/resource's objects between two served versions (undefined: it cannot in memory) */
+export type VersionConverter = (group: string, resource: string, from: string, to: string) => { kind: string; convert(obj: KObject): KObject } | undefined;
+
+/** The view of a request matched in `version` (undefined: the request's own version, or no converter) and the way back. */
+export function equivalentViewOf(a: AdmissionAttributes, version: string, converter: VersionConverter | undefined): { view: EquivalentView; back(obj: KObject): KObject } | undefined {
+  if (version === a.def.version || !converter) return undefined;
+  const to = converter(a.def.group, a.def.plural, a.def.version, version);
+  const from = converter(a.def.group, a.def.plural, version, a.def.version);
+  if (!to || !from) return undefined;
+  const view: EquivalentView = {
+    version,
+    kind: to.kind,
+    object: a.object && a.operation !== 'DELETE' ? to.convert(a.object) : undefined,
+    oldObject: a.oldObject ? to.convert(a.oldObject) : undefined,
+  };
+  return { view, back: (obj) => from.convert(obj) };
+}
+
+export function buildAdmissionRequest(a: AdmissionAttributes, view?: EquivalentView): AdmissionRequest {
   const d = a.def;
   const user = currentRequest()?.user ?? { name: 'system:apiserver', groups: ['system:masters'] };
-  const kind = { group: d.group, version: d.version, kind: d.kind };
-  const resource = { group: d.group, version: d.version, resource: d.plural };
+  const requestKind = { group: d.group, version: d.version, kind: d.kind };
+  const requestResource = { group: d.group, version: d.version, resource: d.plural };
+  const kind = view ? { group: d.group, version: view.version, kind: view.kind } : requestKind;
+  const resource = view ? { group: d.group, version: view.version, resource: d.plural } : requestResource;
+  const object = view ? view.object : a.object;
+  const oldObject = view ? view.oldObject : a.oldObject;
   const name = a.name || a.object?.metadata.name || a.oldObject?.metadata.name || '';
   const req: AdmissionRequest = {
     uid: randomUUID(),
     kind,
     resource,
     ...(a.subresource ? { subResource: a.subresource } : {}),
-    requestKind: kind,
-    requestResource: resource,
+    requestKind,
+    requestResource,
     ...(a.subresource ? { requestSubResource: a.subresource } : {}),
     ...(name ? { name } : {}),
     ...(a.namespace ? { namespace: a.namespace } : {}),
@@ -51,8 +85,8 @@ export function buildAdmissionRequest(a: AdmissionAttributes): AdmissionRequest 
       ...(user.groups?.length ? { groups: user.groups } : {}),
       ...(user.extra && Object.keys(user.extra).length ? { extra: user.extra } : {}),
     },
-    object: a.operation === 'DELETE' ? null : (a.object ?? null),
-    oldObject: a.oldObject ?? null,
+    object: a.operation === 'DELETE' ? null : (object ?? null),
+    oldObject: oldObject ?? null,
     dryRun: a.dryRun,
     options: { kind: OPTIONS_KIND[a.operation], apiVersion: 'meta.k8s.io/v1', ...(a.dryRun ? { dryRun: ['All'] } : {}) },
   };
