@@ -8,7 +8,7 @@
  * aggregator; the metrics-server authenticates the proxy by its certificate and authorizes with
  * SubjectAccessReviews against the API server.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,14 +16,15 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCA, issueCert, loadCA, writeKubeconfig } from '../../libs/pki/src';
 import { ApiserverInstance, kubectl, startApiserver } from '../harness/apiserver';
-import { KonnectivityAgentInstance, KonnectivityServerInstance, startKonnectivityAgent, startKonnectivityServer, waitFor } from '../harness/konnectivity';
-import { KubeletSimInstance, startKubeletSim, writeTunnelEgressConfig } from '../harness/kubelet-sim';
+import { waitFor } from '../harness/konnectivity';
+import { aggregatedBackendManifests, makeFrontProxy } from '../harness/front-proxy';
+import { KubeletSimInstance, startKubeletSim } from '../harness/kubelet-sim';
+import { LoopbackTunnel, startLoopbackTunnel } from '../harness/loopback-tunnel';
 import { MetricsServerInstance, startMetricsServer } from '../harness/metrics-server';
 
 const K = '1.32';
 let dir: string;
-let server: KonnectivityServerInstance;
-let agent: KonnectivityAgentInstance;
+let tunnel: LoopbackTunnel;
 let api: ApiserverInstance;
 let sim: KubeletSimInstance;
 let ms: MetricsServerInstance;
@@ -61,38 +62,6 @@ roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: extension-apise
 subjects: [{apiGroup: rbac.authorization.k8s.io, kind: User, name: "system:metrics-server"}]
 `;
 
-/** Endpoints may not point at loopback (validation, as upstream); an EndpointSlice may, and the aggregator prefers slices. */
-function backendManifests(port: number, caPem: string): string {
-  return `
-apiVersion: v1
-kind: Service
-metadata: {name: metrics-server, namespace: kube-system}
-spec:
-  ports: [{name: https, port: 443, protocol: TCP, targetPort: ${port}}]
----
-apiVersion: discovery.k8s.io/v1
-kind: EndpointSlice
-metadata:
-  name: metrics-server-1
-  namespace: kube-system
-  labels: {kubernetes.io/service-name: metrics-server}
-addressType: IPv4
-endpoints: [{addresses: [127.0.0.1], conditions: {ready: true}}]
-ports: [{name: https, port: ${port}, protocol: TCP}]
----
-apiVersion: apiregistration.k8s.io/v1
-kind: APIService
-metadata: {name: v1beta1.metrics.k8s.io}
-spec:
-  group: metrics.k8s.io
-  version: v1beta1
-  groupPriorityMinimum: 100
-  versionPriority: 100
-  service: {name: metrics-server, namespace: kube-system, port: 443}
-  caBundle: ${Buffer.from(caPem).toString('base64')}
-`;
-}
-
 /** A direct HTTPS GET to the metrics-server (bypassing the aggregator). */
 function direct(path: string, cert?: { certPem: string; keyPem: string }, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
@@ -111,26 +80,15 @@ function direct(path: string, cert?: { certPem: string; keyPem: string }, header
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'kubernest-agg-top-'));
   // the front proxy: a CA and the client certificate the aggregator presents
-  const frontCA = await createCA({ commonName: 'front-proxy-ca' });
-  front = await issueCert(frontCA, { commonName: 'front-proxy-client', usage: 'client' });
-  writeFileSync(join(dir, 'front-proxy-ca.crt'), frontCA.certPem);
-  writeFileSync(join(dir, 'front-proxy-client.crt'), front.certPem);
-  writeFileSync(join(dir, 'front-proxy-client.key'), front.keyPem, { mode: 0o600 });
+  const frontProxy = await makeFrontProxy(dir);
+  front = frontProxy.client;
 
-  server = await startKonnectivityServer(['--server-id=s1']);
-  agent = await startKonnectivityAgent('127.0.0.1', server.agentPort, ['--agent-id=node-agent', '--agent-identifiers=ipv4=127.0.0.1', '--allow=127.0.0.1:*']);
-  await waitFor(async () => (await server.get('/readyz')).status === 200, 15_000, 'an agent to connect');
+  tunnel = await startLoopbackTunnel(dir);
   api = await startApiserver({
     extraArgs: [
-      `--egress-selector-config-file=${writeTunnelEgressConfig(dir, server.serverPort)}`,
+      tunnel.egressArg,
       '--authorization-mode=Node,RBAC',
-      `--requestheader-client-ca-file=${join(dir, 'front-proxy-ca.crt')}`,
-      '--requestheader-allowed-names=front-proxy-client',
-      '--requestheader-username-headers=X-Remote-User',
-      '--requestheader-group-headers=X-Remote-Group',
-      '--requestheader-extra-headers-prefix=X-Remote-Extra-',
-      `--proxy-client-cert-file=${join(dir, 'front-proxy-client.crt')}`,
-      `--proxy-client-key-file=${join(dir, 'front-proxy-client.key')}`,
+      ...frontProxy.apiserverArgs,
     ],
   });
   sim = await startKubeletSim(api.kubeconfig, { nodes: 2, sandboxDir: join(dir, 'sandboxes') });
@@ -152,7 +110,17 @@ beforeAll(async () => {
   // the API server publishes the front-proxy CA for aggregated servers to read
   await waitFor(async () => (await kubectl(K, api.kubeconfig, ['get', 'configmap', '-n', 'kube-system', 'extension-apiserver-authentication'])).code === 0, 20_000, 'extension-apiserver-authentication');
   ms = await startMetricsServer(msKubeconfig, join(dir, 'metrics-server'), ['--metric-resolution=1s']);
-  const backend = await kubectl(K, api.kubeconfig, ['apply', '-f', '-'], backendManifests(ms.port, ms.caPem));
+  const backend = await kubectl(K, api.kubeconfig, ['apply', '-f', '-'], aggregatedBackendManifests({
+      service: 'metrics-server',
+      namespace: 'kube-system',
+      targetPort: ms.port,
+      group: 'metrics.k8s.io',
+      version: 'v1beta1',
+      groupPriorityMinimum: 100,
+      versionPriority: 100,
+      caPem: ms.caPem,
+      apiServicePort: 443,
+    }));
   expect(backend.stderr).toBe('');
 }, 180_000);
 
@@ -160,8 +128,7 @@ afterAll(async () => {
   await ms?.stop();
   await sim?.stop();
   await api?.stop();
-  await agent?.stop();
-  await server?.stop();
+  await tunnel?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 }, 60_000);
 
@@ -177,7 +144,7 @@ describe('kubectl top through the aggregator and our metrics-server', () => {
       30_000,
       'APIService Available',
     ).catch((e) => {
-      throw new Error(`${(e as Error).message}: ${last}\n--- metrics-server:\n${ms.output()}\n--- agent:\n${agent.logs().slice(-3000)}\n--- konnectivity-server:\n${server.logs().slice(-2000)}\n--- apiserver:\n${api.logs().slice(-3000)}`);
+      throw new Error(`${(e as Error).message}: ${last}\n--- metrics-server:\n${ms.output()}\n--- agent:\n${tunnel.agent.logs().slice(-3000)}\n--- konnectivity-server:\n${tunnel.server.logs().slice(-2000)}\n--- apiserver:\n${api.logs().slice(-3000)}`);
     });
   });
 

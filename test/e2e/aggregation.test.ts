@@ -9,7 +9,7 @@
  * stops and True again when it returns, local APIServices, request-header authentication on the
  * API server itself and the extension-apiserver-authentication ConfigMap.
  */
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, request, Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -19,6 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { createCA, issueCert } from '../../libs/pki/src';
 import { ApiserverInstance, kubectl, startApiserver } from '../harness/apiserver';
+import { aggregatedBackendManifests, makeFrontProxy } from '../harness/front-proxy';
 import { freePort } from '../harness/ports';
 
 const K = '1.32';
@@ -129,55 +130,24 @@ async function availability(name: string): Promise<string> {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'kubernest-aggregation-'));
-  const frontCA = await createCA({ commonName: 'front-proxy-ca' });
-  frontCAPem = frontCA.certPem;
-  front = await issueCert(frontCA, { commonName: 'front-proxy-client', usage: 'client' });
-  writeFileSync(join(dir, 'front-proxy-ca.crt'), frontCA.certPem);
-  writeFileSync(join(dir, 'front-proxy-client.crt'), front.certPem);
-  writeFileSync(join(dir, 'front-proxy-client.key'), front.keyPem, { mode: 0o600 });
+  const frontProxy = await makeFrontProxy(dir);
+  frontCAPem = frontProxy.caPem;
+  front = frontProxy.client;
   const backendCA = await createCA({ commonName: 'test-api-ca' });
   serving = await issueCert(backendCA, { commonName: 'test-api', dnsNames: ['test-api.default.svc'], usage: 'server' });
   backendPort = await freePort();
   await startBackend();
-  api = await startApiserver({
-    extraArgs: [
-      `--requestheader-client-ca-file=${join(dir, 'front-proxy-ca.crt')}`,
-      '--requestheader-allowed-names=front-proxy-client',
-      '--requestheader-username-headers=X-Remote-User',
-      '--requestheader-group-headers=X-Remote-Group',
-      '--requestheader-extra-headers-prefix=X-Remote-Extra-',
-      `--proxy-client-cert-file=${join(dir, 'front-proxy-client.crt')}`,
-      `--proxy-client-key-file=${join(dir, 'front-proxy-client.key')}`,
-    ],
+  api = await startApiserver({ extraArgs: frontProxy.apiserverArgs });
+  const manifests = aggregatedBackendManifests({
+    service: 'test-api',
+    namespace: 'default',
+    targetPort: backendPort,
+    group: 'test.kubernest.io',
+    version: 'v1',
+    groupPriorityMinimum: 1000,
+    versionPriority: 15,
+    caPem: backendCA.certPem,
   });
-  const caBundle = Buffer.from(backendCA.certPem).toString('base64');
-  const manifests = `apiVersion: v1
-kind: Service
-metadata: {name: test-api, namespace: default}
-spec:
-  ports: [{name: https, port: 443, targetPort: ${backendPort}}]
----
-apiVersion: discovery.k8s.io/v1
-kind: EndpointSlice
-metadata:
-  name: test-api-1
-  namespace: default
-  labels: {kubernetes.io/service-name: test-api}
-addressType: IPv4
-endpoints: [{addresses: [127.0.0.1], conditions: {ready: true}}]
-ports: [{name: https, port: ${backendPort}, protocol: TCP}]
----
-apiVersion: apiregistration.k8s.io/v1
-kind: APIService
-metadata: {name: v1.test.kubernest.io}
-spec:
-  group: test.kubernest.io
-  version: v1
-  groupPriorityMinimum: 1000
-  versionPriority: 15
-  caBundle: ${caBundle}
-  service: {namespace: default, name: test-api}
-`;
   const applied = await kin(manifests, 'apply', '-f', '-');
   expect(applied.stderr).toBe('');
 }, 120_000);

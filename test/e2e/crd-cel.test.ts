@@ -6,27 +6,12 @@
  * straight into etcd with a non-structural schema (and its removal once the schema is fixed); and
  * a ValidatingAdmissionPolicy using url() (admission CEL has the same libraries).
  */
-import { Etcd3 } from 'etcd3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiserverInstance, kubectl, startApiserver } from '../harness/apiserver';
+import { describe, expect, it } from 'vitest';
+import { kubectl } from '../harness/apiserver';
+import { useCrdCluster } from './crd-harness';
 
-let server: ApiserverInstance;
-let replica: ApiserverInstance | undefined;
-let etcd: Etcd3;
-
-beforeAll(async () => {
-  server = await startApiserver();
-  etcd = new Etcd3({ hosts: server.etcd.endpoint });
-}, 60_000);
-
-afterAll(async () => {
-  etcd?.close();
-  await replica?.stop();
-  await server?.stop();
-});
-
-const k = (...args: string[]) => kubectl('1.32', server.kubeconfig, args);
-const kin = (input: string, ...args: string[]) => kubectl('1.32', server.kubeconfig, args, input);
+const cluster = useCrdCluster();
+const { k, kin } = cluster;
 
 /** retries `fn` until it returns true */
 async function eventually(fn: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
@@ -120,7 +105,7 @@ describe('CRD validation rules with the Kubernetes CEL libraries', () => {
       expect(r.stderr).toContain('The Gateway "bad" is invalid');
       expect(r.stderr).toContain(message);
     }
-    const raw = await server.request('POST', '/apis/cel.example.com/v1/namespaces/default/gateways', { body: gateway('bad', { ...good, mem: '2Gi' }) });
+    const raw = await cluster.server.request('POST', '/apis/cel.example.com/v1/namespaces/default/gateways', { body: gateway('bad', { ...good, mem: '2Gi' }) });
     expect(raw.status).toBe(422);
     const status = raw.json<{ reason: string; details: { causes: { field: string; message: string }[] } }>();
     expect(status.reason).toBe('Invalid');
@@ -151,9 +136,9 @@ describe('CRD validation rules with the Kubernetes CEL libraries', () => {
   });
 
   it('enforces the same rules on a second replica', async () => {
-    replica = await startApiserver({ etcd: server.etcd, certDir: server.certDir });
-    const kr = (input: string, ...args: string[]) => kubectl('1.32', replica!.kubeconfig, args, input);
-    await eventually(async () => (await kubectl('1.32', replica!.kubeconfig, ['get', 'gateways'])).code === 0);
+    const replica = await cluster.startReplica();
+    const kr = (input: string, ...args: string[]) => kubectl('1.32', replica.kubeconfig, args, input);
+    await eventually(async () => (await kubectl('1.32', replica.kubeconfig, ['get', 'gateways'])).code === 0);
     const bad = await kr(gateway('bad', { ...good, url: 'https://a:b:c/' }), 'create', '-f', '-');
     expect(bad.stderr).toContain('spec.url: Invalid value: "object": url must be an https URL');
     const ok = await kr(gateway('ok2', { ...good, ip: '10.255.255.255' }), 'create', '-f', '-');
@@ -171,11 +156,11 @@ describe('NonStructuralSchema', () => {
 
   it('is set on a stored CRD whose schema is not structural, and removed once it is structural again', async () => {
     expect(await conditionOf()).toBeUndefined();
-    const stored = JSON.parse((await etcd.get(key).string()) ?? '{}');
+    const stored = JSON.parse((await cluster.etcd.get(key).string()) ?? '{}');
     const spec = stored.spec.versions[0].schema.openAPIV3Schema.properties.spec;
     delete spec.properties.mem.type;
     spec.properties.extra = { type: 'array' };
-    await etcd.put(key).value(JSON.stringify(stored));
+    await cluster.etcd.put(key).value(JSON.stringify(stored));
     let cond: Record<string, string> | undefined;
     await eventually(async () => !!(cond = await conditionOf()));
     expect(cond).toMatchObject({
@@ -191,11 +176,11 @@ describe('NonStructuralSchema', () => {
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain('spec.versions[0].schema.openAPIV3Schema.properties[spec].properties[mem].type: Required value: must not be empty for specified object fields');
 
-    const again = JSON.parse((await etcd.get(key).string()) ?? '{}');
+    const again = JSON.parse((await cluster.etcd.get(key).string()) ?? '{}');
     const s2 = again.spec.versions[0].schema.openAPIV3Schema.properties.spec;
     s2.properties.mem.type = 'string';
     delete s2.properties.extra;
-    await etcd.put(key).value(JSON.stringify(again));
+    await cluster.etcd.put(key).value(JSON.stringify(again));
     await eventually(async () => (await conditionOf()) === undefined);
   }, 40_000);
 });

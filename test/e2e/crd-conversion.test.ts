@@ -8,32 +8,20 @@
 import { spawn } from 'node:child_process';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Etcd3 } from 'etcd3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiserverInstance, KUBECTL_DIR, kubectl, startApiserver } from '../harness/apiserver';
+import { describe, expect, it } from 'vitest';
+import { KUBECTL_DIR } from '../harness/apiserver';
 import { ConversionWebhookServer, startConversionWebhook } from '../harness/conversion-webhook';
+import { customResource, useCrdCluster, waitUntil } from './crd-harness';
 
-let server: ApiserverInstance;
-let replica: ApiserverInstance | undefined;
 let hook: ConversionWebhookServer;
-let etcd: Etcd3;
 
-beforeAll(async () => {
+const cluster = useCrdCluster({
   // reachable on a non-loopback address too: Endpoints may not hold loopback IPs
-  hook = await startConversionWebhook({ dnsNames: ['conv-hook.default.svc'], host: '0.0.0.0' });
-  server = await startApiserver();
-  etcd = new Etcd3({ hosts: server.etcd.endpoint });
-}, 90_000);
-
-afterAll(async () => {
-  etcd?.close();
-  await replica?.stop();
-  await server?.stop();
-  await hook?.stop().catch(() => undefined);
+  before: async () => void (hook = await startConversionWebhook({ dnsNames: ['conv-hook.default.svc'], host: '0.0.0.0' })),
+  after: async () => await hook?.stop().catch(() => undefined),
+  timeoutMs: 90_000,
 });
-
-const k = (...args: string[]) => kubectl('1.32', server.kubeconfig, args);
-const kin = (input: string, ...args: string[]) => kubectl('1.32', server.kubeconfig, args, input);
+const { k, kin } = cluster;
 const V2 = 'backends.v2.conv.example.com';
 /** a non-loopback IPv4 address of this host (the service reference's endpoint) */
 const endpointIP = Object.values(networkInterfaces())
@@ -101,32 +89,17 @@ const webhookConversion = () => `    strategy: Webhook
         url: ${hook.url}
         caBundle: ${hook.caBundle}`;
 
-const backend = (name: string, apiVersion: string, spec: string) => `apiVersion: ${apiVersion}
-kind: Backend
-metadata:
-  name: ${name}
-  namespace: default
-spec:
-${spec}
-`;
-
-async function waitUntil(what: string, ms: number, fn: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await fn())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const backend = (name: string, apiVersion: string, spec: string) => customResource(apiVersion, 'Backend', name, spec);
 
 async function stored(name: string): Promise<Record<string, unknown>> {
-  const raw = await etcd.get(`/registry/conv.example.com/backends/default/${name}`).string();
+  const raw = await cluster.etcd.get(`/registry/conv.example.com/backends/default/${name}`).string();
   return JSON.parse(raw ?? 'null') as Record<string, unknown>;
 }
 
 /** `kubectl get --raw <watch path>` until the server ends the watch; resolves to the events */
 function rawWatch(path: string): Promise<{ type: string; object: Record<string, unknown> }[]> {
   return new Promise((resolve, reject) => {
-    const child = spawn(join(KUBECTL_DIR, 'kubectl.1.32'), [`--kubeconfig=${server.kubeconfig}`, 'get', '--raw', path], {
+    const child = spawn(join(KUBECTL_DIR, 'kubectl.1.32'), [`--kubeconfig=${cluster.server.kubeconfig}`, 'get', '--raw', path], {
       env: { ...process.env, HOME: tmpdir() },
     });
     let out = '';
@@ -162,7 +135,7 @@ describe('CRD Webhook conversion', () => {
     expect(r.code, r.stderr).toBe(0);
     const w = await k('wait', '--for=condition=Established', 'crd/backends.conv.example.com', '--timeout=20s');
     expect(w.code, w.stderr).toBe(0);
-    await waitUntil('v2 to be served', 10_000, async () => (await server.request('GET', '/apis/conv.example.com/v2/namespaces/default/backends')).status === 200);
+    await waitUntil('v2 to be served', 10_000, async () => (await cluster.server.request('GET', '/apis/conv.example.com/v2/namespaces/default/backends')).status === 200);
   }, 60_000);
 
   it('creates in v1 (the storage version) and reads in v2', async () => {
@@ -233,12 +206,12 @@ describe('CRD Webhook conversion', () => {
     const d = await k('delete', V2, 'tmp');
     expect(d.code, d.stderr).toBe(0);
     expect(d.stdout.trim()).toBe('backend.conv.example.com "tmp" deleted');
-    expect(await etcd.get('/registry/conv.example.com/backends/default/tmp').string()).toBeNull();
+    expect(await cluster.etcd.get('/registry/conv.example.com/backends/default/tmp').string()).toBeNull();
   }, 60_000);
 
   it('converts on a second replica too', async () => {
-    replica = await startApiserver({ etcd: server.etcd, certDir: server.certDir, host: '127.0.0.2' });
-    await waitUntil('the replica to serve v2', 10_000, async () => (await replica!.request('GET', '/apis/conv.example.com/v2/namespaces/default/backends/web')).status === 200);
+    const replica = await cluster.startReplica({ host: '127.0.0.2' });
+    await waitUntil('the replica to serve v2', 10_000, async () => (await replica.request('GET', '/apis/conv.example.com/v2/namespaces/default/backends/web')).status === 200);
     const r = await replica.request('GET', '/apis/conv.example.com/v2/namespaces/default/backends/web');
     expect(r.json<{ spec: unknown }>().spec).toEqual({ host: 'web.local', port: 8080 });
   }, 90_000);
@@ -289,7 +262,7 @@ subsets:
       expect(r.code).not.toBe(0);
       expect(r.stderr.trim()).toBe('Error from server: conversion webhook for conv.example.com/v1, Kind=Backend failed: the test webhook refuses to convert');
       hook.mode = 'wrong-uid';
-      const u = await server.request('GET', '/apis/conv.example.com/v2/namespaces/default/backends/db');
+      const u = await cluster.server.request('GET', '/apis/conv.example.com/v2/namespaces/default/backends/db');
       expect(u.status).toBe(500);
       expect(u.json<{ message: string }>().message).toMatch(/^conversion webhook for conv\.example\.com\/v1, Kind=Backend failed: expected response\.uid="[0-9a-f-]+", got "not-the-uid"$/);
     } finally {
@@ -300,7 +273,7 @@ subsets:
   it('a webhook that is down answers 500 at once, not a hang', async () => {
     await hook.stop();
     const start = Date.now();
-    const r = await server.request('GET', '/apis/conv.example.com/v2/namespaces/default/backends/db');
+    const r = await cluster.server.request('GET', '/apis/conv.example.com/v2/namespaces/default/backends/db');
     expect(Date.now() - start).toBeLessThan(10_000);
     expect(r.status).toBe(500);
     expect(r.json()).toEqual({

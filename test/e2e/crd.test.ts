@@ -5,23 +5,11 @@
  * a second replica serving the CRD within a second, an operator-style client-node loop (watch,
  * status patch, server-side apply), and deletion of the CRD deleting its custom resources.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiserverInstance, kubectl, startApiserver } from '../harness/apiserver';
+import { describe, expect, it } from 'vitest';
+import { customResource, useCrdCluster, waitUntil as pollUntil } from './crd-harness';
 
-let server: ApiserverInstance;
-let replica: ApiserverInstance | undefined;
-
-beforeAll(async () => {
-  server = await startApiserver();
-}, 60_000);
-
-afterAll(async () => {
-  await replica?.stop();
-  await server?.stop();
-});
-
-const k = (...args: string[]) => kubectl('1.32', server.kubeconfig, args);
-const kin = (input: string, ...args: string[]) => kubectl('1.32', server.kubeconfig, args, input);
+const cluster = useCrdCluster();
+const { k, kin } = cluster;
 
 const versionSchema = `
       openAPIV3Schema:
@@ -108,22 +96,8 @@ spec:
     schema:${versionSchema}
 `;
 
-const cronTab = (name: string, spec: string, apiVersion = 'stable.example.com/v1') => `apiVersion: ${apiVersion}
-kind: CronTab
-metadata:
-  name: ${name}
-  namespace: default
-spec:
-${spec}
-`;
-
-async function waitUntil(what: string, ms: number, fn: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await fn())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const cronTab = (name: string, spec: string, apiVersion = 'stable.example.com/v1') => customResource(apiVersion, 'CronTab', name, spec);
+const waitUntil = (what: string, ms: number, fn: () => Promise<boolean>) => pollUntil(what, ms, fn, 50);
 
 describe('CustomResourceDefinitions', () => {
   it('creates a CRD that becomes Established and shows up in discovery', async () => {
@@ -143,7 +117,7 @@ describe('CustomResourceDefinitions', () => {
     const explain = await k('explain', 'crontabs.spec');
     expect(explain.code, explain.stderr).toBe(0);
     expect(explain.stdout).toMatch(/cronSpec\s+<string> -required-/);
-    const openapi = await server.request('GET', '/openapi/v3');
+    const openapi = await cluster.server.request('GET', '/openapi/v3');
     expect(Object.keys(openapi.json<{ paths: Record<string, unknown> }>().paths)).toEqual(expect.arrayContaining(['apis/stable.example.com/v1', 'apis/stable.example.com/v1beta1']));
   }, 60_000);
 
@@ -182,7 +156,7 @@ describe('CustomResourceDefinitions', () => {
     const cel = await kin(cronTab('bad', '  cronSpec: "0 0 * * *"\n  replicas: 4'), 'create', '-f', '-');
     expect(cel.code).not.toBe(0);
     expect(cel.stderr).toContain('spec.replicas: Invalid value: "object": more than 3 replicas need a big/ image');
-    const raw = await server.request('POST', '/apis/stable.example.com/v1/namespaces/default/crontabs', {
+    const raw = await cluster.server.request('POST', '/apis/stable.example.com/v1/namespaces/default/crontabs', {
       body: JSON.stringify({ apiVersion: 'stable.example.com/v1', kind: 'CronTab', metadata: { name: 'raw' }, spec: { cronSpec: 'nope' } }),
     });
     expect(raw.status).toBe(422);
@@ -219,12 +193,12 @@ describe('CustomResourceDefinitions', () => {
   });
 
   it('serves a new CRD on a second replica within a second', async () => {
-    replica = await startApiserver({ etcd: server.etcd, certDir: server.certDir });
+    const replica = await cluster.startReplica();
     const second = crd.replace(/crontabs/g, 'backups').replace(/crontab\b/g, 'backup').replace(/CronTab/g, 'Backup').replace('shortNames: [ct]', 'shortNames: [bk]');
     const r = await kin(second, 'create', '-f', '-');
     expect(r.code, r.stderr).toBe(0);
     const start = Date.now();
-    await waitUntil('the replica to serve backups', 5_000, async () => (await replica!.request('GET', '/apis/stable.example.com/v1/namespaces/default/backups')).status === 200);
+    await waitUntil('the replica to serve backups', 5_000, async () => (await replica.request('GET', '/apis/stable.example.com/v1/namespaces/default/backups')).status === 200);
     expect(Date.now() - start).toBeLessThan(1000);
     const created = await replica.request('POST', '/apis/stable.example.com/v1/namespaces/default/backups', {
       body: JSON.stringify({ apiVersion: 'stable.example.com/v1', kind: 'Backup', metadata: { name: 'b1' }, spec: { cronSpec: '* * * * *' } }),
@@ -237,7 +211,7 @@ describe('CustomResourceDefinitions', () => {
   it('runs an operator-style loop with @kubernetes/client-node', async () => {
     const k8s = await import('@kubernetes/client-node');
     const kc = new k8s.KubeConfig();
-    kc.loadFromFile(server.kubeconfig);
+    kc.loadFromFile(cluster.server.kubeconfig);
     const api = kc.makeApiClient(k8s.CustomObjectsApi);
     const group = 'stable.example.com';
     const version = 'v1';
@@ -287,12 +261,12 @@ describe('CustomResourceDefinitions', () => {
     expect(d.code, d.stderr).toBe(0);
     const gone = await k('get', 'crd', 'crontabs.stable.example.com');
     expect(gone.stderr).toContain('NotFound');
-    await waitUntil('the resource to be unserved', 5_000, async () => (await server.request('GET', '/apis/stable.example.com/v1/namespaces/default/crontabs')).status === 404);
+    await waitUntil('the resource to be unserved', 5_000, async () => (await cluster.server.request('GET', '/apis/stable.example.com/v1/namespaces/default/crontabs')).status === 404);
     // recreating the CRD finds no old objects
     const again = await kin(crd, 'create', '-f', '-');
     expect(again.code, again.stderr).toBe(0);
-    await waitUntil('the resource to be served again', 5_000, async () => (await server.request('GET', '/apis/stable.example.com/v1/namespaces/default/crontabs')).status === 200);
-    const list = await server.request('GET', '/apis/stable.example.com/v1/namespaces/default/crontabs');
+    await waitUntil('the resource to be served again', 5_000, async () => (await cluster.server.request('GET', '/apis/stable.example.com/v1/namespaces/default/crontabs')).status === 200);
+    const list = await cluster.server.request('GET', '/apis/stable.example.com/v1/namespaces/default/crontabs');
     expect(list.json<{ items: unknown[] }>().items).toEqual([]);
   }, 60_000);
 });

@@ -7,36 +7,18 @@
  * (b) a custom resource owning ConfigMaps and a custom resource owned by a Deployment, deleted in
  * the background, foreground and orphan; (c) a dependent collected within ~2 s of its owner.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiserverInstance, kubectl, startApiserver } from '../harness/apiserver';
-import { EtcdInstance, startEtcd } from '../harness/etcd';
-import { ControllerProcess, etcdctlKeys, startController, until } from './gc-harness';
+import { describe, expect, it } from 'vitest';
+import { etcdctlKeys, until, useControllerCluster } from './gc-harness';
 
-const version = '1.32';
-let etcd: EtcdInstance;
-let server: ApiserverInstance;
-let controller: ControllerProcess;
-
-beforeAll(async () => {
-  etcd = await startEtcd();
-  server = await startApiserver({ etcd });
-  controller = startController(etcd.endpoint, server.port, ['--gc-scan-interval=10m']);
-}, 60_000);
-
-afterAll(async () => {
-  await controller?.stop();
-  await server?.stop();
-  await etcd?.stop();
-});
-
-const k = (args: string[], input?: string) => kubectl(version, server.kubeconfig, args, input);
+const cluster = useControllerCluster(['--gc-scan-interval=10m']);
+const k = cluster.k;
 const apply = async (obj: unknown) => {
   const r = await k(['apply', '-f', '-'], JSON.stringify(obj));
   expect(r.stderr).toBe('');
   return r;
 };
 const uidOf = async (ns: string, what: string) => (await k(['-n', ns, 'get', what, '-o', 'jsonpath={.metadata.uid}'])).stdout;
-const absent = async (path: string) => (await server.request('GET', path)).status === 404;
+const absent = async (path: string) => (await cluster.server.request('GET', path)).status === 404;
 
 const crd = {
   apiVersion: 'apiextensions.k8s.io/v1',
@@ -78,7 +60,7 @@ const deploymentRef = async (ns: string, name: string): Promise<Ref> => ({ apiVe
 describe('garbage collection of custom resources e2e', () => {
   it('a CRD created after the controller started', async () => {
     // the controller has started (and listed what there is) before the CRD exists
-    await until('the controller running', async () => controller.child.exitCode === null && (await k(['get', 'ns', 'kube-system'])).code === 0, 30_000, controller.logs);
+    await until('the controller running', async () => cluster.controller.child.exitCode === null && (await k(['get', 'ns', 'kube-system'])).code === 0, 30_000, cluster.controller.logs);
     await new Promise((r) => setTimeout(r, 1000));
     await apply(crd);
     expect((await k(['wait', '--for=condition=Established', 'crd/widgets.example.com', '--timeout=30s'])).code).toBe(0);
@@ -90,7 +72,7 @@ describe('garbage collection of custom resources e2e', () => {
     await apply(widget('x', 'w2'));
     await apply(widget('x', 'held', { finalizers: ['example.com/hold'] }));
     expect((await k(['-n', 'x', 'create', 'configmap', 'c1', '--from-literal=a=b'])).code).toBe(0);
-    expect((await etcdctlKeys(etcd.endpoint, '/registry/example.com/widgets/x/')).sort()).toEqual([
+    expect((await etcdctlKeys(cluster.etcd.endpoint, '/registry/example.com/widgets/x/')).sort()).toEqual([
       '/registry/example.com/widgets/x/held',
       '/registry/example.com/widgets/x/w1',
       '/registry/example.com/widgets/x/w2',
@@ -106,7 +88,7 @@ describe('garbage collection of custom resources e2e', () => {
         return (o.status?.conditions ?? []).some((c: { type: string; status: string }) => c.type === 'NamespaceFinalizersRemaining' && c.status === 'True') ? o : undefined;
       },
       30_000,
-      controller.logs,
+      cluster.controller.logs,
     );
     const cond = (t: string) => ns.status.conditions.find((c: { type: string }) => c.type === t);
     expect(ns.status.phase).toBe('Terminating');
@@ -123,7 +105,7 @@ describe('garbage collection of custom resources e2e', () => {
     const r = await del;
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe('namespace "x" deleted\n');
-    const left = (await etcdctlKeys(etcd.endpoint, '/registry/')).filter((key) => key.includes('/x/') || key.endsWith('/namespaces/x'));
+    const left = (await etcdctlKeys(cluster.etcd.endpoint, '/registry/')).filter((key) => key.includes('/x/') || key.endsWith('/namespaces/x'));
     expect(left).toEqual([]);
   }, 90_000);
 
@@ -143,7 +125,7 @@ describe('garbage collection of custom resources e2e', () => {
         (await absent('/api/v1/namespaces/default/configmaps/wb-2')) &&
         (await absent('/apis/example.com/v1/namespaces/default/widgets/db-w')),
       15_000,
-      controller.logs,
+      cluster.controller.logs,
     );
   }, 60_000);
 
@@ -157,10 +139,10 @@ describe('garbage collection of custom resources e2e', () => {
     await until(
       'both owners waiting on their held dependents',
       async () => {
-        const w = await server.request('GET', '/apis/example.com/v1/namespaces/default/widgets/wf');
-        const d = await server.request('GET', '/apis/apps/v1/namespaces/default/deployments/df');
-        const cm = await server.request('GET', '/api/v1/namespaces/default/configmaps/wf-1');
-        const dw = await server.request('GET', '/apis/example.com/v1/namespaces/default/widgets/df-w');
+        const w = await cluster.server.request('GET', '/apis/example.com/v1/namespaces/default/widgets/wf');
+        const d = await cluster.server.request('GET', '/apis/apps/v1/namespaces/default/deployments/df');
+        const cm = await cluster.server.request('GET', '/api/v1/namespaces/default/configmaps/wf-1');
+        const dw = await cluster.server.request('GET', '/apis/example.com/v1/namespaces/default/widgets/df-w');
         if ([w, d, cm, dw].some((x) => x.status !== 200)) return false;
         const meta = (x: typeof w) => x.json<{ metadata: { deletionTimestamp?: string; finalizers?: string[] } }>().metadata;
         return (
@@ -171,7 +153,7 @@ describe('garbage collection of custom resources e2e', () => {
         );
       },
       30_000,
-      controller.logs,
+      cluster.controller.logs,
     );
     expect((await k(['patch', 'configmap', 'wf-1', '--type=json', '-p', '[{"op":"remove","path":"/metadata/finalizers"}]'])).code).toBe(0);
     expect((await k(['patch', 'widget', 'df-w', '--type=json', '-p', '[{"op":"remove","path":"/metadata/finalizers"}]'])).code).toBe(0);
@@ -203,16 +185,16 @@ describe('garbage collection of custom resources e2e', () => {
     await apply(widget('default', 'dlat-w', { ownerReferences: [await deploymentRef('default', 'dlat')] }));
     await new Promise((r) => setTimeout(r, 500));
     const t0 = Date.now();
-    expect((await server.request('DELETE', '/apis/example.com/v1/namespaces/default/widgets/lat')).status).toBe(200);
-    expect((await server.request('DELETE', '/apis/apps/v1/namespaces/default/deployments/dlat')).status).toBe(200);
+    expect((await cluster.server.request('DELETE', '/apis/example.com/v1/namespaces/default/widgets/lat')).status).toBe(200);
+    expect((await cluster.server.request('DELETE', '/apis/apps/v1/namespaces/default/deployments/dlat')).status).toBe(200);
     for (;;) {
       if ((await absent('/api/v1/namespaces/default/configmaps/lat-1')) && (await absent('/apis/example.com/v1/namespaces/default/widgets/dlat-w'))) break;
-      expect(Date.now() - t0, controller.logs()).toBeLessThan(2500);
+      expect(Date.now() - t0, cluster.controller.logs()).toBeLessThan(2500);
       await new Promise((r) => setTimeout(r, 50));
     }
   }, 30_000);
 
   it('the controller logged no failed watch or job', () => {
-    expect(controller.logs()).not.toMatch(/garbage collector: (watch|cannot)/);
+    expect(cluster.controller.logs()).not.toMatch(/garbage collector: (watch|cannot)/);
   });
 });

@@ -1,6 +1,8 @@
 /** Shared by the garbage collection e2e tests: a bootstrap controller process next to a replica, and etcdctl. */
 import { ChildProcess, execFile, spawn } from 'node:child_process';
-import { KUBERNEST_BIN } from '../harness/apiserver';
+import { afterAll, beforeAll } from 'vitest';
+import { ApiserverInstance, kubectl, KUBERNEST_BIN, startApiserver } from '../harness/apiserver';
+import { EtcdInstance, startEtcd } from '../harness/etcd';
 
 export interface ControllerProcess {
   child: ChildProcess;
@@ -50,4 +52,29 @@ export async function until<T>(what: string, fn: () => Promise<T | undefined | f
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${logs()}`);
     await new Promise((r) => setTimeout(r, 300));
   }
+}
+
+/** etcd, a replica on it and a bootstrap controller next to them; filled in by useControllerCluster's beforeAll. */
+export interface ControllerCluster {
+  etcd: EtcdInstance;
+  server: ApiserverInstance;
+  controller: ControllerProcess;
+  /** kubectl 1.32 against the replica */
+  k(args: string[], input?: string): ReturnType<typeof kubectl>;
+}
+
+/** Starts a ControllerCluster before the file's tests (the controller with `controllerArgs`) and stops it after them. */
+export function useControllerCluster(controllerArgs: string[] = []): ControllerCluster {
+  const c = { k: (args: string[], input?: string) => kubectl('1.32', c.server.kubeconfig, args, input) } as ControllerCluster;
+  beforeAll(async () => {
+    c.etcd = await startEtcd();
+    c.server = await startApiserver({ etcd: c.etcd });
+    c.controller = startController(c.etcd.endpoint, c.server.port, controllerArgs);
+  }, 60_000);
+  afterAll(async () => {
+    await c.controller?.stop();
+    await c.server?.stop();
+    await c.etcd?.stop();
+  });
+  return c;
 }

@@ -4,29 +4,11 @@
  * Terminating, its content is deleted (waiting on an object's finalizer), it is finalized and
  * deleted, and etcd holds nothing under it. Also PUT .../finalize.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiserverInstance, kubectl, startApiserver } from '../harness/apiserver';
-import { EtcdInstance, startEtcd } from '../harness/etcd';
-import { ControllerProcess, etcdctlKeys, startController, until } from './gc-harness';
+import { describe, expect, it } from 'vitest';
+import { etcdctlKeys, until, useControllerCluster } from './gc-harness';
 
-const version = '1.32';
-let etcd: EtcdInstance;
-let server: ApiserverInstance;
-let controller: ControllerProcess;
-
-beforeAll(async () => {
-  etcd = await startEtcd();
-  server = await startApiserver({ etcd });
-  controller = startController(etcd.endpoint, server.port);
-}, 60_000);
-
-afterAll(async () => {
-  await controller?.stop();
-  await server?.stop();
-  await etcd?.stop();
-});
-
-const k = (args: string[], input?: string) => kubectl(version, server.kubeconfig, args, input);
+const cluster = useControllerCluster();
+const k = cluster.k;
 
 describe('namespace deletion e2e', () => {
   it('kubectl delete ns x completes and leaves nothing under /x/ in etcd', async () => {
@@ -36,7 +18,7 @@ describe('namespace deletion e2e', () => {
     expect((await k(['-n', 'x', 'create', 'serviceaccount', 'sa1'])).code).toBe(0);
     const held = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'held', namespace: 'x', finalizers: ['example.com/hold'] } };
     expect((await k(['apply', '-f', '-'], JSON.stringify(held))).code).toBe(0);
-    expect((await etcdctlKeys(etcd.endpoint, '/registry/')).some((key) => key.includes('/x/'))).toBe(true);
+    expect((await etcdctlKeys(cluster.etcd.endpoint, '/registry/')).some((key) => key.includes('/x/'))).toBe(true);
 
     const del = k(['delete', 'ns', 'x', '--timeout=60s']);
     // Terminating with the deletion conditions while the held object waits
@@ -50,7 +32,7 @@ describe('namespace deletion e2e', () => {
         return c ? { ns, c } : undefined;
       },
       30_000,
-      controller.logs,
+      cluster.controller.logs,
     );
     expect(cond.ns.status.phase).toBe('Terminating');
     expect(cond.ns.spec.finalizers).toEqual(['kubernetes']);
@@ -64,7 +46,7 @@ describe('namespace deletion e2e', () => {
     expect(r.stderr).toBe('');
     expect(r.stdout).toBe('namespace "x" deleted\n');
     expect((await k(['get', 'ns', 'x'])).stderr).toContain('namespaces "x" not found');
-    const left = (await etcdctlKeys(etcd.endpoint, '/registry/')).filter((key) => key.includes('/x/') || key.endsWith('/namespaces/x'));
+    const left = (await etcdctlKeys(cluster.etcd.endpoint, '/registry/')).filter((key) => key.includes('/x/') || key.endsWith('/namespaces/x'));
     expect(left).toEqual([]);
   }, 90_000);
 
@@ -73,7 +55,7 @@ describe('namespace deletion e2e', () => {
     const ns = JSON.parse((await k(['get', 'ns', 'fin', '-o', 'json'])).stdout);
     ns.spec.finalizers = [];
     ns.metadata.labels.extra = 'x';
-    const res = await server.request('PUT', '/api/v1/namespaces/fin/finalize', { body: JSON.stringify(ns), headers: { 'Content-Type': 'application/json' } });
+    const res = await cluster.server.request('PUT', '/api/v1/namespaces/fin/finalize', { body: JSON.stringify(ns), headers: { 'Content-Type': 'application/json' } });
     expect(res.status).toBe(200);
     expect(res.json().spec).toEqual({});
     // with no finalizer left, DELETE removes it at once

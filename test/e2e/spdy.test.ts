@@ -14,12 +14,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiserverInstance, KUBECTL_DIR, kubectl, startApiserver } from '../harness/apiserver';
-import { KonnectivityAgentInstance, KonnectivityServerInstance, startKonnectivityAgent, startKonnectivityServer, waitFor } from '../harness/konnectivity';
+import { waitFor } from '../harness/konnectivity';
 import { freePort } from '../harness/ports';
-import { KubeletSimInstance, startKubeletSim, writeTunnelEgressConfig } from '../harness/kubelet-sim';
+import { KubeletSimInstance, startKubeletSim } from '../harness/kubelet-sim';
+import { LoopbackTunnel, startLoopbackTunnel } from '../harness/loopback-tunnel';
 
-let server: KonnectivityServerInstance;
-let agent: KonnectivityAgentInstance;
+let tunnel: LoopbackTunnel;
 let api: ApiserverInstance;
 let sim: KubeletSimInstance;
 let dir: string;
@@ -100,11 +100,8 @@ function echoTransfer(port: number, total: number): Promise<{ sent: string; rece
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'kubernest-spdy-test-'));
-  server = await startKonnectivityServer(['--server-id=s1']);
-  agent = await startKonnectivityAgent('127.0.0.1', server.agentPort, ['--agent-id=node-agent', '--agent-identifiers=ipv4=127.0.0.1', '--allow=127.0.0.1:*']);
-  await waitFor(async () => (await server.get('/readyz')).status === 200, 15_000, 'an agent to connect');
-  const egress = writeTunnelEgressConfig(dir, server.serverPort);
-  api = await startApiserver({ extraArgs: [`--egress-selector-config-file=${egress}`] });
+  tunnel = await startLoopbackTunnel(dir);
+  api = await startApiserver({ extraArgs: [tunnel.egressArg] });
   sim = await startKubeletSim(api.kubeconfig, { nodes: 1, sandboxDir: dir });
   const run = await kubectl('1.32', api.kubeconfig, ['run', 'p', '--image=nginx', '--port=80', `--overrides={"spec":{"nodeName":"sim-0"}}`]);
   expect(run.stderr).toBe('');
@@ -114,8 +111,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await sim?.stop();
   await api?.stop();
-  await agent?.stop();
-  await server?.stop();
+  await tunnel?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 }, 60_000);
 

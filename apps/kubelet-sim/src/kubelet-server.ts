@@ -8,10 +8,11 @@ import { extractContext, runInContext, SpanKind, startSpan, tracingEnabled } fro
 import { spawn } from 'node:child_process';
 import { createServer, Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { negotiateProtocol, PORTFORWARD_PROTOCOLS, REMOTECOMMAND_PROTOCOLS } from './channels';
 import type { KObject } from './kube-client';
+import { listenOn } from './listen';
 import type { LogLine, SimContainer, SimPod } from './sim-pod';
 import { parsePorts, parseStreamOptions, serveAttach, serveExec, servePortForward } from './streaming';
 
@@ -80,13 +81,7 @@ export class KubeletServer {
   }
 
   listen(port: number, host: string): Promise<number> {
-    return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, host, () => {
-        this.server.off('error', reject);
-        resolve((this.server.address() as AddressInfo).port);
-      });
-    });
+    return listenOn(this.server, port, host);
   }
 
   close(): Promise<void> {

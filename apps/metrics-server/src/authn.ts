@@ -10,13 +10,9 @@
  * success is an error (401). Authenticated users get the system:authenticated group.
  */
 import { X509Certificate } from 'node:crypto';
+import type { UserInfo } from '../../apiserver/src/http/context';
 
-export interface UserInfo {
-  name: string;
-  uid?: string;
-  groups: string[];
-  extra?: Record<string, string[]>;
-}
+export type { UserInfo };
 
 export interface RequestHeaderConfig {
   /** PEM bundle of the CA(s) that sign the front proxy's client certificate */

@@ -5,20 +5,11 @@
  * (authorization.k8s.io/v1), caching allowed and denied answers for a short while (10 s each by
  * default, as upstream).
  */
+import type { RequestInfo } from '../../apiserver/src/http/context';
 import type { UserInfo } from './authn';
 
 /** What a request asks for (k8s.io/apiserver RequestInfo + the user). */
-export interface Attributes {
-  isResourceRequest: boolean;
-  path: string;
-  verb: string;
-  apiGroup: string;
-  apiVersion: string;
-  namespace: string;
-  resource: string;
-  subresource: string;
-  name: string;
-}
+export type Attributes = Pick<RequestInfo, 'isResourceRequest' | 'path' | 'verb' | 'apiGroup' | 'apiVersion' | 'namespace' | 'resource' | 'subresource' | 'name'>;
 
 export interface Decision {
   allowed: boolean;

@@ -5,7 +5,6 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
 import type { DetailedPeerCertificate, TLSSocket } from 'node:tls';
 import { errors, isStatusError, type Status } from '../../../libs/apimachinery/src/status';
 import { forbiddenStatus } from '../../apiserver/src/filters/forbidden';
@@ -13,6 +12,7 @@ import { failureStatus } from '../../apiserver/src/filters/responses';
 import { parseRequestInfo, RequestInfoError } from '../../apiserver/src/filters/request-info';
 import { type ApiSources, serveApi } from './api';
 import type { DelegatingAuthenticator } from './authn';
+import { listenOn } from '../../kubelet-sim/src/listen';
 import type { DelegatingAuthorizer } from './authz';
 
 export interface MetricsHttpsOptions {
@@ -85,13 +85,7 @@ export class MetricsHttpsServer {
   }
 
   listen(port: number, host: string): Promise<number> {
-    return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, host, () => {
-        this.server.off('error', reject);
-        resolve((this.server.address() as AddressInfo).port);
-      });
-    });
+    return listenOn(this.server, port, host);
   }
 
   close(): Promise<void> {

@@ -4,7 +4,7 @@
  * `masked()`, `prefixLength()` and `==`, with Go's netip.ParsePrefix rules.
  */
 import { Addr, addrString, IP_TYPE, ipValue, is4, is4In6, parseAddr, parseIPAddr } from './cel-lib-ip';
-import { BOOL, cel, DYN, expect, INT, opaque, opaqueValue, STRING, noOverload } from './cel-lib-values';
+import { BOOL, cel, DYN, expect, INT, opaque, opaqueValue, STRING, noOverload, parses } from './cel-lib-values';
 
 export const CIDR_TYPE = 'net.CIDR';
 
@@ -45,12 +45,7 @@ export function parseCIDR(raw: string): Prefix {
 }
 
 export function isCIDR(s: string): boolean {
-  try {
-    parseCIDR(s);
-    return true;
-  } catch {
-    return false;
-  }
+  return parses(parseCIDR, s);
 }
 
 function maskBytes(bytes: number[], bits: number): number[] {

@@ -4,7 +4,7 @@
  * `isLinkLocalMulticast()`, `isLinkLocalUnicast()`, `isGlobalUnicast()` and `==`, with Go's
  * netip.ParseAddr rules (no leading zeros in IPv4 octets, no zones, no IPv4-mapped IPv6).
  */
-import { BOOL, cel, DYN, expect, INT, opaque, STRING } from './cel-lib-values';
+import { BOOL, cel, DYN, expect, INT, opaque, STRING, parses } from './cel-lib-values';
 
 export const IP_TYPE = 'net.IP';
 
@@ -164,12 +164,7 @@ export function parseIPAddr(raw: string): Addr {
 }
 
 export function isIP(s: string): boolean {
-  try {
-    parseIPAddr(s);
-    return true;
-  } catch {
-    return false;
-  }
+  return parses(parseIPAddr, s);
 }
 
 export const ipValue = (a: Addr): unknown => opaque(IP_TYPE, addrString(a), a);

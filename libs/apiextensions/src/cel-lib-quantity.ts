@@ -5,7 +5,7 @@
  * resource.Quantity.Equal). Values are exact: digits × 10^scale (binary suffixes multiplied in).
  */
 import { QUANTITY_FORMAT_MESSAGE } from '../../resources/src/common/quantity';
-import { BOOL, cel, DOUBLE, DYN, expect, INT, noOverload, opaque, opaqueValue, STRING } from './cel-lib-values';
+import { BOOL, cel, DOUBLE, DYN, expect, INT, noOverload, opaque, opaqueValue, STRING, parses } from './cel-lib-values';
 
 export const QUANTITY_TYPE = 'kubernetes.Quantity';
 
@@ -55,12 +55,7 @@ export function parseQ(s: string): Q {
 }
 
 export function isQuantity(s: string): boolean {
-  try {
-    parseQ(s);
-    return true;
-  } catch {
-    return false;
-  }
+  return parses(parseQ, s);
 }
 
 function align(a: Q, b: Q): [bigint, bigint, number] {

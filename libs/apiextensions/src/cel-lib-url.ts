@@ -4,7 +4,7 @@
  * `getQuery()` and `==`. Parsing follows Go's net/url (ParseRequestURI to accept: an absolute URI or
  * an absolute path; Parse for the components), with Go's error messages.
  */
-import { BOOL, cel, DYN, expect, opaque, STRING } from './cel-lib-values';
+import { BOOL, cel, DYN, expect, opaque, STRING, parses } from './cel-lib-values';
 
 export const URL_TYPE = 'kubernetes.URL';
 
@@ -209,12 +209,7 @@ export function parseURL(raw: string): GoURL {
 }
 
 export function isURL(s: string): boolean {
-  try {
-    parseRequestURI(s);
-    return true;
-  } catch {
-    return false;
-  }
+  return parses(parseRequestURI, s);
 }
 
 /** URL.String() (used as the value compared by ==) */

@@ -67,6 +67,16 @@ export function expect<T>(v: unknown, type: string, fn: string, ...rest: unknown
   return x;
 }
 
+/** Whether `parse` accepts `s` (the isURL / isIP / isCIDR / isQuantity checks: no error means valid). */
+export function parses(parse: (s: string) => unknown, s: string): boolean {
+  try {
+    parse(s);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export const optionalNone = (): unknown => optionalTagged(undefined);
 export const optionalOf = (v: unknown): unknown => optionalTagged(v);
 
