@@ -12,7 +12,8 @@ import { validateCel } from './cel-rules';
 import { validateEmbeddedResources } from './embedded-resource';
 import { ConvertingStorage } from './converting-storage';
 import { storageVersionOf } from './crd-validation';
-import { applyDefaults, JSONSchemaProps, prune, validateValue } from './schema';
+import { JSONSchemaProps } from './schema';
+import { applyDefaultsCompiled, pruneCompiled, schemaHas, validateCompiled } from './schema-compiled';
 import { ConversionWebhookConfig, WebhookConverter } from './webhook-converter';
 
 /** how long a conversion webhook may take (upstream's webhook client timeout) */
@@ -46,15 +47,15 @@ function dottedPath(jsonPath: string): string {
 /** Schema-driven processing of a custom resource body (prune, then default), as the CR decoder does. */
 export function pruneAndDefault(obj: KObject, schema: JSONSchemaProps | undefined): void {
   if (!schema) return;
-  prune(obj, schema, true);
-  applyDefaults(obj, schema);
+  pruneCompiled(obj, schema, true);
+  applyDefaultsCompiled(obj, schema);
 }
 
 /** The paths pruning would drop (fieldValidation=Strict/Warn: `unknown field "spec.foo"`). */
 export function unknownFieldsOf(obj: KObject, schema: JSONSchemaProps | undefined): string[] {
   if (!schema) return [];
   const pruned: string[] = [];
-  prune(structuredClone(obj), schema, true, pruned);
+  pruneCompiled(structuredClone(obj), schema, true, pruned);
   return pruned;
 }
 
@@ -65,9 +66,12 @@ export function validateCustomResource(obj: KObject, schema: JSONSchemaProps | u
   delete body.metadata;
   delete body.apiVersion;
   delete body.kind;
-  const errs = validateValue(body, schema, '');
-  validateEmbeddedResources(body, schema, '', errs);
+  // the schema's compiled validator (cached with the schema object); the embedded-resource and
+  // CEL walks only when the schema has such nodes at all
+  const errs = validateCompiled(body, schema, '');
+  if (schemaHas(schema, 'x-kubernetes-embedded-resource')) validateEmbeddedResources(body, schema, '', errs);
   if (errs.length) return errs;
+  if (!schemaHas(schema, 'x-kubernetes-validations')) return errs;
   const self: Obj = { ...obj, metadata: { name: obj.metadata.name, generateName: obj.metadata.generateName } };
   let oldSelf: Obj | undefined;
   if (old) oldSelf = { ...old, metadata: { name: old.metadata.name, generateName: old.metadata.generateName } };

@@ -80,7 +80,10 @@ export function prune(obj: unknown, s: JSONSchemaProps | undefined, isRoot = tru
 function pruneValue(v: unknown, s: JSONSchemaProps | undefined, embedded: boolean, path: string, pruned?: string[]): void {
   if (!s) return;
   if (Array.isArray(v)) {
-    v.forEach((item, i) => pruneValue(item, s.items, !!s.items?.['x-kubernetes-embedded-resource'], `${path}[${i}]`, pruned));
+    if (!s.items) return;
+    const embedded = !!s.items['x-kubernetes-embedded-resource'];
+    // paths are only built when the pruned paths are collected
+    for (let i = 0; i < v.length; i++) pruneValue(v[i], s.items, embedded, pruned ? `${path}[${i}]` : '', pruned);
     return;
   }
   if (!isObj(v)) return;
@@ -89,7 +92,7 @@ function pruneValue(v: unknown, s: JSONSchemaProps | undefined, embedded: boolea
     // apiVersion, kind and metadata of the root and of embedded resources are always kept
     if (embedded && (k === 'apiVersion' || k === 'kind' || k === 'metadata')) continue;
     const ps = s.properties?.[k];
-    const p = path === '' ? k : `${path}.${k}`;
+    const p = !pruned ? '' : path === '' ? k : `${path}.${k}`;
     if (ps) {
       pruneValue(v[k], ps, !!ps['x-kubernetes-embedded-resource'], p, pruned);
     } else if (isObj(s.additionalProperties)) {
@@ -114,15 +117,23 @@ export function applyDefaults(v: unknown, s: JSONSchemaProps | undefined): void 
     return;
   }
   if (!isObj(v)) return;
-  for (const [k, ps] of Object.entries(s.properties ?? {})) {
-    if ((v[k] === undefined || (v[k] === null && !ps.nullable)) && ps.default !== undefined) v[k] = structuredClone(ps.default);
+  const props = s.properties;
+  if (props) {
+    for (const k in props) {
+      const ps = props[k];
+      if (ps && ps.default !== undefined && (v[k] === undefined || (v[k] === null && !ps.nullable))) v[k] = structuredClone(ps.default);
+    }
   }
-  for (const [k, child] of Object.entries(v)) applyDefaults(child, propertySchema(s, k));
+  if (!props && !isObj(s.additionalProperties)) return;
+  for (const k in v) {
+    const child = v[k];
+    if (typeof child === 'object' && child !== null) applyDefaults(child, propertySchema(s, k));
+  }
 }
 
 // ---- validation ---------------------------------------------------------------------------------
 
-function goTypeName(v: unknown): string {
+export function goTypeName(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'array';
   if (typeof v === 'number') return Number.isInteger(v) ? 'integer' : 'number';
@@ -130,7 +141,7 @@ function goTypeName(v: unknown): string {
   return typeof v;
 }
 
-function typeMatches(type: string, v: unknown): boolean {
+export function typeMatches(type: string, v: unknown): boolean {
   switch (type) {
     case 'object':
       return isObj(v);
@@ -163,7 +174,7 @@ const FORMATS: Record<string, RegExp | ((s: string) => boolean)> = {
   uri: (s) => /^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(s),
 };
 
-function formatOk(format: string, s: string): boolean {
+export function formatOk(format: string, s: string): boolean {
   const f = FORMATS[format];
   if (!f) return true;
   return typeof f === 'function' ? f(s) : f.test(s);
