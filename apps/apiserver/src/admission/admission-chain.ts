@@ -6,7 +6,7 @@
  * (NOT_IMPLEMENTED, listed in the README).
  */
 import { AdmissionHook, Store } from '../../../../libs/registry/src/store';
-import { DEFAULT_ON_PLUGINS, ALL_ORDERED_PLUGINS } from './admission-options';
+import { ALL_ORDERED_PLUGINS, enabledAdmissionPlugins } from './admission-options';
 import { defaultIngressClass } from './default-ingress-class';
 import { defaultStorageClass } from './default-storage-class';
 import { limitRanger } from './limit-ranger';
@@ -47,7 +47,7 @@ export interface AdmissionChain {
 }
 
 export function buildAdmissionChain(plugins: string[] | undefined, deps: AdmissionChainDeps): AdmissionChain {
-  const enabled = plugins ?? ALL_ORDERED_PLUGINS.filter((p) => DEFAULT_ON_PLUGINS.has(p));
+  const enabled = plugins ?? enabledAdmissionPlugins([], []);
   const store = (group: string, plural: string) => () => deps.storeFor(group, plural);
   const hooks: AdmissionHook[] = [];
   let quota: ResourceQuotaAdmission | undefined;

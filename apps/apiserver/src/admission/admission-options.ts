@@ -83,19 +83,22 @@ export function enabledAdmissionPlugins(enable: string[], disable: string[]): st
   return ALL_ORDERED_PLUGINS.filter((p) => (DEFAULT_ON_PLUGINS.has(p) || enable.includes(p)) && !disable.includes(p));
 }
 
+/** the tail both flags' usage shares: the default-on set, then every plugin name */
+const PLUGIN_LISTS_USAGE = `${[...DEFAULT_ON_PLUGINS].join(', ')}). Comma-delimited list of admission plugins: ${[...ALL_ORDERED_PLUGINS].sort().join(', ')}. The order of plugins in this flag does not matter.`;
+
 export const admissionFlagSpecs = {
   enableAdmissionPlugins: flag({
     name: 'enable-admission-plugins',
     type: flagTypes.stringSlice,
     default: [] as string[],
-    usage: `admission plugins that should be enabled in addition to default enabled ones (${[...DEFAULT_ON_PLUGINS].join(', ')}). Comma-delimited list of admission plugins: ${[...ALL_ORDERED_PLUGINS].sort().join(', ')}. The order of plugins in this flag does not matter.`,
+    usage: `admission plugins that should be enabled in addition to default enabled ones (${PLUGIN_LISTS_USAGE}`,
     validate: (v: string[]) => validateAdmissionPlugins(v, []),
   }),
   disableAdmissionPlugins: flag({
     name: 'disable-admission-plugins',
     type: flagTypes.stringSlice,
     default: [] as string[],
-    usage: `admission plugins that should be disabled although they are in the default enabled plugins list (${[...DEFAULT_ON_PLUGINS].join(', ')}). Comma-delimited list of admission plugins: ${[...ALL_ORDERED_PLUGINS].sort().join(', ')}. The order of plugins in this flag does not matter.`,
+    usage: `admission plugins that should be disabled although they are in the default enabled plugins list (${PLUGIN_LISTS_USAGE}`,
     validate: (v: string[]) => validateAdmissionPlugins([], v),
   }),
 };

@@ -49,10 +49,7 @@ export class Aggregator {
   private started = false;
 
   constructor(private readonly deps: AggregatorDeps) {
-    const store = (g: string, v: string, r: string) => () => {
-      const def = deps.registry.lookup(g, v, r);
-      return def && deps.storeFor(def);
-    };
+    const store = (g: string, v: string, r: string) => () => this.storeOf(g, v, r);
     this.stores = { services: store('', 'v1', 'services'), endpointSlices: store('discovery.k8s.io', 'v1', 'endpointslices'), endpoints: store('', 'v1', 'endpoints') };
     const c = deps.config;
     this.client = c ? loadProxyClientCert(c.proxyClientCertFile, c.proxyClientKeyFile) : undefined;
@@ -70,9 +67,13 @@ export class Aggregator {
     this.informer.onChange((type, obj) => this.onAPIService(type, obj));
   }
 
-  private apiServiceStore(): Store | undefined {
-    const def = this.deps.registry.lookup(APIREGISTRATION_GROUP, 'v1', 'apiservices');
+  private storeOf(group: string, version: string, plural: string): Store | undefined {
+    const def = this.deps.registry.lookup(group, version, plural);
     return def && this.deps.storeFor(def);
+  }
+
+  private apiServiceStore(): Store | undefined {
+    return this.storeOf(APIREGISTRATION_GROUP, 'v1', 'apiservices');
   }
 
   private onAPIService(type: string, s: KObject): void {
@@ -138,10 +139,7 @@ export class Aggregator {
     this.autoregister = new AutoRegister({ registry: this.deps.registry, store: () => this.apiServiceStore(), crdsSynced: opts.crdsSynced });
     this.autoregister.start();
     this.stopConfigMap = startAuthenticationConfigMapPublisher(
-      () => {
-        const def = this.deps.registry.lookup('', 'v1', 'configmaps');
-        return def && this.deps.storeFor(def);
-      },
+      () => this.storeOf('', 'v1', 'configmaps'),
       () => this.deps.clientCA(),
       this.deps.config?.requestHeader,
     );

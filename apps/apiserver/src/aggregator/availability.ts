@@ -40,12 +40,17 @@ export interface AvailabilityDeps {
 
 const NO_CHANGE = new Error('no change');
 
+/** same status, reason and message (lastTransitionTime aside) */
+function sameCondition(a: APIServiceCondition | undefined, b: APIServiceCondition): boolean {
+  return !!a && a.status === b.status && (a.reason ?? '') === (b.reason ?? '') && (a.message ?? '') === (b.message ?? '');
+}
+
 /** apiregistrationv1apihelper.SetAPIServiceCondition: same status keeps lastTransitionTime. Returns whether anything changed. */
 export function setAvailableCondition(s: KObject, cond: APIServiceCondition, now = new Date()): boolean {
   const status = (s.status ??= {}) as Json;
   const list = Array.isArray(status.conditions) ? (status.conditions as APIServiceCondition[]) : [];
   const cur = list.find((c) => c.type === cond.type);
-  if (cur && cur.status === cond.status && (cur.reason ?? '') === (cond.reason ?? '') && (cur.message ?? '') === (cond.message ?? '')) return false;
+  if (sameCondition(cur, cond)) return false;
   const ts = now.toISOString().replace(/\.\d+Z$/, 'Z');
   const next: APIServiceCondition = { type: cond.type, status: cond.status, lastTransitionTime: cur && cur.status === cond.status ? cur.lastTransitionTime ?? ts : ts };
   if (cond.reason) next.reason = cond.reason;
@@ -166,8 +171,7 @@ export class AvailabilityController {
       if (cond.status === 'True') this.deps.discovery.record(name, resources ?? this.deps.discovery.resourcesOf(name) ?? []);
       else this.deps.discovery.markStale(name);
     }
-    const current = apiServiceCondition(s);
-    if (current && current.status === cond.status && (current.reason ?? '') === (cond.reason ?? '') && (current.message ?? '') === (cond.message ?? '')) return;
+    if (sameCondition(apiServiceCondition(s), cond)) return;
     await this.writeCondition(name, cond);
   }
 

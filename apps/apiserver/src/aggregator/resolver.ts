@@ -35,7 +35,7 @@ export interface ResolverStores {
   endpoints(): Store | undefined;
 }
 
-const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
+export const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
 
 function arr<T = Json>(v: unknown): T[] {
   return Array.isArray(v) ? (v as T[]) : [];

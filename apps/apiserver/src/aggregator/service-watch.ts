@@ -6,13 +6,9 @@
  */
 import type { KObject } from '../../../../libs/apimachinery/src/types';
 import type { ApiWatch, Store } from '../../../../libs/registry/src/store';
+import { SERVICE_NAME_LABEL, type ResolverStores } from './resolver';
 
-const SERVICE_NAME_LABEL = 'kubernetes.io/service-name';
-
-export interface ServiceWatchDeps {
-  services(): Store | undefined;
-  endpointSlices(): Store | undefined;
-  endpoints(): Store | undefined;
+export interface ServiceWatchDeps extends ResolverStores {
   /** names of the APIServices whose service is `namespace/name` */
   apiServicesFor(namespace: string, name: string): string[];
   changed(apiServiceName: string): void;

@@ -1,22 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { StatusError } from '../../../../../libs/apimachinery/src/status';
 import { KObject } from '../../../../../libs/apimachinery/src/types';
 import { ResourceDefinition } from '../../../../../libs/registry/src/resource';
 import { AdmissionAttributes, Store } from '../../../../../libs/registry/src/store';
 import { ValidatingAdmissionPolicyPlugin } from './validating-admission-policy';
 import { evaluate, evaluateBool } from './cel';
-
-function fakeStore(items: KObject[]): Store {
-  return {
-    list: async () => ({ apiVersion: 'v1', kind: 'List', metadata: { resourceVersion: '1' }, items }),
-    get: async (ns: string, name: string) => {
-      const o = items.find((i) => i.metadata.name === name && (i.metadata.namespace ?? '') === ns);
-      if (!o) throw new Error('not found');
-      return o;
-    },
-    watch: () => ({ [Symbol.asyncIterator]: () => ({ next: () => new Promise(() => undefined) }), stop: () => undefined }),
-  } as unknown as Store;
-}
+import { fakeStore, rejection } from '../admission-test-util';
 
 const deployments = { group: 'apps', version: 'v1', kind: 'Deployment', plural: 'deployments', namespaced: true } as ResourceDefinition;
 const configMaps = { group: '', version: 'v1', kind: 'ConfigMap', plural: 'configmaps', namespaced: true } as ResourceDefinition;
@@ -49,15 +37,6 @@ const deploy = (replicas: number, o: Partial<AdmissionAttributes> = {}): Admissi
   dryRun: false,
   ...o,
 });
-
-async function rejection(p: Promise<unknown>): Promise<StatusError> {
-  try {
-    await p;
-  } catch (e) {
-    return e as StatusError;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('CEL', () => {
   it('evaluates over JSON bindings', () => {

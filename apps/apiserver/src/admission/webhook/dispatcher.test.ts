@@ -1,6 +1,5 @@
 import { createServer, Server } from 'node:https';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { StatusError } from '../../../../../libs/apimachinery/src/status';
 import { KObject } from '../../../../../libs/apimachinery/src/types';
 import { createCA, issueCert } from '../../../../../libs/pki/src';
 import { ResourceDefinition } from '../../../../../libs/registry/src/resource';
@@ -8,19 +7,7 @@ import { AdmissionAttributes, Store } from '../../../../../libs/registry/src/sto
 import { directDialer } from '../../egress/egress-selector';
 import { freePort } from '../../../../../test/harness/ports';
 import { WebhookDispatcher, Webhook, denial } from './dispatcher';
-
-/** a Store stand-in holding fixed objects (list once; the watch never yields) */
-export function fakeStore(items: KObject[]): Store {
-  return {
-    list: async () => ({ apiVersion: 'v1', kind: 'List', metadata: { resourceVersion: '1' }, items }),
-    get: async (ns: string, name: string) => {
-      const o = items.find((i) => i.metadata.name === name && (i.metadata.namespace ?? '') === ns);
-      if (!o) throw new Error('not found');
-      return o;
-    },
-    watch: () => ({ [Symbol.asyncIterator]: () => ({ next: () => new Promise(() => undefined) }), stop: () => undefined }),
-  } as unknown as Store;
-}
+import { fakeStore, rejection } from '../admission-test-util';
 
 const cmDef = { group: '', version: 'v1', kind: 'ConfigMap', plural: 'configmaps', namespaced: true } as ResourceDefinition;
 
@@ -94,15 +81,6 @@ const attrs = (o: Partial<AdmissionAttributes> = {}): AdmissionAttributes => ({
   dryRun: false,
   ...o,
 });
-
-async function rejection(p: Promise<unknown>): Promise<StatusError> {
-  try {
-    await p;
-  } catch (e) {
-    return e as StatusError;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('WebhookDispatcher', () => {
   it('applies JSON patches, sends AdmissionReview v1 requests and reinvokes IfNeeded webhooks once', async () => {
