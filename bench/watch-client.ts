@@ -62,7 +62,8 @@ export const STAT_RELISTS = 4;
 export const STAT_UNKNOWN = 5;
 export const STAT_OPEN = 6;
 
-const now = () => performance.timeOrigin + performance.now();
+/** wall-clock ms, comparable across threads */
+export const now = (): number => performance.timeOrigin + performance.now();
 
 class Recorder {
   private readonly arrival: Float64Array;

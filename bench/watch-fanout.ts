@@ -31,7 +31,7 @@ import { startWatchCache, WatchCacheInstance } from '../test/harness/watch-cache
 import { log, MiB, percentile, round, rssBytes, runBench, storedConfigMap } from './cluster';
 import { Creds, credsFromKubeconfig, sleep } from './proc';
 import { gitCommit, intEnv } from './util';
-import { ClientJob, STAT_DELIVERED, STAT_DUPS, STAT_GAPS, STAT_RELISTS, STAT_RESUMES, STATS } from './watch-client';
+import { ClientJob, now, STAT_DELIVERED, STAT_DUPS, STAT_GAPS, STAT_RELISTS, STAT_RESUMES, STATS } from './watch-client';
 
 const WATCHERS = intEnv('BENCH_WATCHERS', 1000, 1);
 const RATE = intEnv('BENCH_RATE', 50, 1);
@@ -137,8 +137,6 @@ interface RowResult {
   rssPerWatcherKiB: number;
   setupMs: number;
 }
-
-const now = () => performance.timeOrigin + performance.now();
 
 /** Writes EVENTS new ConfigMaps into etcd at RATE/s; returns the ack time of each and when writing began. */
 async function writeAtRate(client: Etcd3, prefix: string, tag: string): Promise<{ ack: Float64Array; start: number }> {

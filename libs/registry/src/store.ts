@@ -526,13 +526,9 @@ export class Store {
     const cur = this.toServed(ev.object);
     if (!predicate) return { type: ev.type, object: cur };
     const curMatch = predicate(cur);
-    if (ev.type === 'ADDED') return curMatch ? { type: 'ADDED', object: cur } : null;
-    const prevMatch = ev.prevObject ? predicate(this.toServed(ev.prevObject)) : false;
-    if (ev.type === 'DELETED') return prevMatch || curMatch ? { type: 'DELETED', object: cur } : null;
-    if (curMatch && prevMatch) return { type: 'MODIFIED', object: cur };
-    if (curMatch) return { type: 'ADDED', object: cur };
-    if (prevMatch) return { type: 'DELETED', object: cur };
-    return null;
+    const prevMatch = ev.type !== 'ADDED' && !!ev.prevObject && predicate(this.toServed(ev.prevObject));
+    const type = transition(ev.type, curMatch, prevMatch);
+    return type === null ? null : { type, object: cur };
   }
 
   bookmark(resourceVersion: string, annotations?: Record<string, string>): Record<string, unknown> {
@@ -584,9 +580,8 @@ function dedupe(errs: FieldError[]): FieldError[] {
  */
 class StoreWatch implements ApiWatch {
   private stopped = false;
+  /** the storage watch, set once the initial events are done */
   private inner?: Watcher;
-  /** iterating the storage watch (the initial events are done) */
-  private live = false;
 
   constructor(
     private readonly store: Store,
@@ -602,7 +597,7 @@ class StoreWatch implements ApiWatch {
 
   push(sink: WatchSink<ApiWatchEvent>): boolean {
     const w = this.inner;
-    if (this.stopped || !this.live || !w?.push) return false;
+    if (this.stopped || !w?.push) return false;
     return w.push({
       event: (ev) => {
         const out = this.store.translate(ev, this.p.predicate);
@@ -655,7 +650,6 @@ class StoreWatch implements ApiWatch {
       w.stop();
       return;
     }
-    this.live = true;
     for await (const ev of w) {
       if (this.stopped) break;
       const out = this.store.translate(ev, this.p.predicate);

@@ -132,7 +132,7 @@ export class WatchWriter {
 
   /** one event line (ending in \n) */
   writeLine(line: string): void {
-    if (this.socket) this.raw(`${Buffer.byteLength(line).toString(16)}\r\n${line}\r\n`);
+    if (this.socket) this.raw(frame(line).chunk);
     else this.res.write(line);
     this.check();
   }
@@ -141,8 +141,7 @@ export class WatchWriter {
    * Queued until the end of this event-loop turn (one setImmediate for all watchers): the events
    * a watcher gets in one turn — a burst, or a replica catching up — go out as ONE socket write.
    */
-  private raw(data: Buffer | string): void {
-    const b = typeof data === 'string' ? Buffer.from(data) : data;
+  private raw(b: Buffer): void {
     if (this.pending.length === 0) queueFlush(this);
     this.pending.push(b);
     this.pendingBytes += b.length;

@@ -6,6 +6,7 @@
 import { KObject } from '../../../../libs/apimachinery/src/types';
 import { ResourceDefinition } from '../../../../libs/registry/src/resource';
 import { ApiWatchEvent, Store } from '../../../../libs/registry/src/store';
+import type { WatchSink } from '../../../../libs/storage/src/interface';
 import type { RequestContext } from '../http/context';
 import { negotiate } from '../http/respond';
 import type { WatchMetrics } from '../metrics';
@@ -107,6 +108,26 @@ export async function serveWatch(
     return ev.type !== 'ERROR';
   }
 
+  // push delivery (see below); `end` is called once, possibly from within watch.push()
+  let over = false;
+  let finish: (() => void) | undefined;
+  const sink: WatchSink<ApiWatchEvent> = {
+    event: (ev) => {
+      // called from the cache's dispatch: never throw into it
+      let more = false;
+      try {
+        more = handle(ev);
+      } catch {
+        more = false;
+      }
+      if (!more) end();
+    },
+    end: () => {
+      over = true;
+      finish?.();
+    },
+  };
+
   const it = watch[Symbol.asyncIterator]();
   let done = false;
   try {
@@ -119,27 +140,14 @@ export async function serveWatch(
       }
       if (!handle(r.value)) break;
       // live events of a watch cache: switch to push delivery (no promise per event)
-      if (watch.push) {
-        let finish!: () => void;
-        const over = new Promise<void>((resolve) => (finish = resolve));
-        const pushed = watch.push({
-          event: (ev) => {
-            // called from the cache's dispatch: never throw into it
-            let more = false;
-            try {
-              more = handle(ev);
-            } catch {
-              more = false;
-            }
-            if (!more) end();
-          },
-          end: () => finish(),
-        });
-        if (pushed) {
-          ctx.res.once('close', () => finish());
-          await over;
-          break;
+      if (watch.push?.(sink)) {
+        if (!over) {
+          await new Promise<void>((resolve) => {
+            finish = resolve;
+            ctx.res.once('close', resolve);
+          });
         }
+        break;
       }
     }
   } finally {
