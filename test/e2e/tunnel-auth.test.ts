@@ -6,14 +6,13 @@
  * whose agents present node certificates (CN system:node:<name>).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCA, type CertificateAuthority } from '../../libs/pki/src/certificate-authority';
 import { issueCert } from '../../libs/pki/src/issue';
 import { ApiserverInstance, kubectl, startApiserver } from '../harness/apiserver';
-import { KonnectivityAgentInstance, KonnectivityServerInstance, startKonnectivityAgent, startKonnectivityServer, waitFor } from '../harness/konnectivity';
+import { getText, KonnectivityAgentInstance, KonnectivityServerInstance, startKonnectivityAgent, startKonnectivityServer, waitFor } from '../harness/konnectivity';
 import { KubeletSimInstance, startKubeletSim, writeTunnelEgressConfig } from '../harness/kubelet-sim';
 import { freePort } from '../harness/ports';
 
@@ -25,17 +24,6 @@ let api: ApiserverInstance;
 let server: KonnectivityServerInstance;
 let sim: KubeletSimInstance;
 const procs: { stop(): Promise<void> }[] = [];
-
-function getText(port: number, path: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    get({ host: '127.0.0.1', port, path }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    }).on('error', reject);
-  });
-}
 
 async function token(sa: string, extra: string[] = []): Promise<string> {
   const r = await kubectl(K, api.kubeconfig, ['create', 'token', sa, '-n', NS, ...extra]);

@@ -67,6 +67,20 @@ export interface KonnectivityServerInstance extends Proc {
   metric(name: string, labels?: string): Promise<number>;
 }
 
+/** GET http://127.0.0.1:<port><path>: status and body text */
+export function getText(port: number, path: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 export async function startKonnectivityServer(extraArgs: string[] = []): Promise<KonnectivityServerInstance> {
   const child = spawn(
     process.execPath,
@@ -102,17 +116,7 @@ export async function startKonnectivityServer(extraArgs: string[] = []): Promise
     });
   });
   const healthPort = Number(m[4]);
-  const get = (path: string) =>
-    new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port: healthPort, path }, (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (c) => (body += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      });
-      req.on('error', reject);
-      req.end();
-    });
+  const get = (path: string) => getText(healthPort, path);
   return {
     ...proc(child, () => output),
     serverId: m[1],

@@ -5,6 +5,7 @@ import { FlagError, flag, flagTypes, parseFlags, tracingConfigFileFlag } from '.
 import { Allowlist, parseAllowlist, parseIdentifiers } from '../../../libs/konnectivity/src/identifiers';
 import type { AgentOptions } from '../../../libs/konnectivity/src/agent';
 import type { AgentHealthOptions } from '../../../libs/konnectivity/src/agent-health';
+import { port } from '../../konnectivity-server/src/options';
 
 export const konnectivityAgentFlagSpecs = {
   tracingConfigFile: tracingConfigFileFlag(),
@@ -38,21 +39,9 @@ export const konnectivityAgentFlagSpecs = {
     default: [] as string[],
     usage: 'Destinations the agent may dial, cidr:port or cidr:* (e.g. 10.0.0.0/8:10250). Empty: any (upstream behaviour).',
   }),
-  healthServerPort: flag({
-    name: 'health-server-port',
-    type: flagTypes.int,
-    default: 8093,
-    usage: 'The port the health server is listening on (/healthz, /readyz, /metrics). 0 picks a free port.',
-    validate: (v: number) => (v < 0 || v > 65535 ? `--health-server-port ${v} must be between 0 and 65535, inclusive` : undefined),
-  }),
+  healthServerPort: port('health-server-port', 8093, 'The port the health server is listening on (/healthz, /readyz, /metrics). 0 picks a free port.'),
   healthServerHost: flag({ name: 'health-server-host', type: flagTypes.string, default: '', usage: 'Address the health server binds to ("" = all interfaces).' }),
-  adminServerPort: flag({
-    name: 'admin-server-port',
-    type: flagTypes.int,
-    default: 8094,
-    usage: 'The port the admin server is listening on (/metrics). 0 picks a free port.',
-    validate: (v: number) => (v < 0 || v > 65535 ? `--admin-server-port ${v} must be between 0 and 65535, inclusive` : undefined),
-  }),
+  adminServerPort: port('admin-server-port', 8094, 'The port the admin server is listening on (/metrics). 0 picks a free port.'),
   adminBindAddress: flag({ name: 'admin-bind-address', type: flagTypes.string, default: '127.0.0.1', usage: 'Address the admin server binds to.' }),
   dialTimeout: flag({ name: 'dial-timeout', type: flagTypes.duration, default: 5000, usage: 'Timeout of one endpoint dial.' }),
   drainTimeout: flag({ name: 'drain-timeout', type: flagTypes.duration, default: 5000, usage: 'On SIGTERM, how long to wait for open connections after sending DRAIN.' }),

@@ -7,7 +7,8 @@ import { parseStrategies } from '../../../libs/konnectivity/src/identifiers';
 import type { ProxyServerOptions, TlsFiles } from '../../../libs/konnectivity/src/server';
 import type { AgentTokenAuthFlags } from './token-review';
 
-const port = (name: string, def: number, usage: string) =>
+/** an int port flag, 0..65535 (0 = a free port) */
+export const port = (name: string, def: number, usage: string) =>
   flag({
     name,
     type: flagTypes.int,

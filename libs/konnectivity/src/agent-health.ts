@@ -11,6 +11,7 @@
  */
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { KonnectivityAgent } from './agent';
+import { listen } from './server';
 
 export interface AgentHealthOptions {
   healthPort: number;
@@ -73,15 +74,4 @@ export class AgentHealthServers {
     if (path === '/metrics') return this.metrics(res);
     res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('404 page not found\n');
   }
-}
-
-function listen(server: Server, host: string, port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host || undefined, () => {
-      server.off('error', reject);
-      const a = server.address();
-      resolve(typeof a === 'object' && a ? a.port : port);
-    });
-  });
 }

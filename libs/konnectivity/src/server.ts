@@ -842,7 +842,8 @@ function bind(server: grpc.Server, host: string, port: number, creds: grpc.Serve
   return new Promise((resolve, reject) => server.bindAsync(`${h}:${port}`, creds, (err, p) => (err ? reject(err) : resolve(p))));
 }
 
-function listen(server: NetServer | HttpServer, host: string, port: number): Promise<number> {
+/** listens on host:port ('' = all interfaces, 0 = a free port) and resolves to the bound port; a listen error rejects */
+export function listen(server: NetServer | HttpServer, host: string, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host || undefined, () => {
