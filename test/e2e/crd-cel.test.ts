@@ -8,20 +8,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { kubectl } from '../harness/apiserver';
-import { useCrdCluster } from './crd-harness';
+import { useCrdCluster, waitUntil } from './crd-harness';
 
 const cluster = useCrdCluster();
 const { k, kin } = cluster;
 
-/** retries `fn` until it returns true */
-async function eventually(fn: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    if (await fn()) return;
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+/** retries `fn` every 250 ms until it returns true, for up to 15 s */
+const eventually = (fn: () => Promise<boolean>): Promise<void> => waitUntil('the condition', 15_000, fn, 250);
 
 const crd = `apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition

@@ -4,7 +4,7 @@
  * `masked()`, `prefixLength()` and `==`, with Go's netip.ParsePrefix rules.
  */
 import { Addr, addrString, IP_TYPE, ipValue, is4, is4In6, parseAddr, parseIPAddr } from './cel-lib-ip';
-import { BOOL, cel, DYN, expect, INT, opaque, opaqueValue, STRING, noOverload, parses } from './cel-lib-values';
+import { BOOL, cel, DYN, expect, INT, opaque, opaqueValue, STRING, noOverload, opaqueMethod, parses } from './cel-lib-values';
 
 export const CIDR_TYPE = 'net.CIDR';
 
@@ -81,10 +81,7 @@ function containsCIDR(p: Prefix, o: Prefix): boolean {
   return is4(m.addr) === is4(o.addr) && sameBytes(m.addr.bytes, o.addr.bytes) && p.bits <= o.bits;
 }
 
-const cidrMethod = (name: string, result: unknown, f: (p: Prefix) => unknown): unknown =>
-  cel.celMethod(name, DYN, [], result, function (this: unknown) {
-    return f(expect<Prefix>(this, CIDR_TYPE, name));
-  });
+const cidrMethod = (name: string, result: unknown, f: (p: Prefix) => unknown): unknown => opaqueMethod(CIDR_TYPE, name, result, f);
 
 export const cidrLibrary: unknown[] = [
   cel.celFunc('cidr', [STRING], DYN, (s: string) => cidrValue(stringToCIDR(s))),

@@ -4,7 +4,7 @@
  * `isLinkLocalMulticast()`, `isLinkLocalUnicast()`, `isGlobalUnicast()` and `==`, with Go's
  * netip.ParseAddr rules (no leading zeros in IPv4 octets, no zones, no IPv4-mapped IPv6).
  */
-import { BOOL, cel, DYN, expect, INT, opaque, STRING, parses } from './cel-lib-values';
+import { BOOL, cel, DYN, INT, opaque, opaqueMethod, STRING, parses } from './cel-lib-values';
 
 export const IP_TYPE = 'net.IP';
 
@@ -180,10 +180,7 @@ function isGlobalUnicast(a: Addr): boolean {
   return !isUnspecified(a) && !isLoopback(a) && !isMulticast(a) && !isLinkLocalUnicast(a);
 }
 
-const ipMethod = (name: string, result: unknown, f: (a: Addr) => unknown): unknown =>
-  cel.celMethod(name, DYN, [], result, function (this: unknown) {
-    return f(expect<Addr>(this, IP_TYPE, name));
-  });
+const ipMethod = (name: string, result: unknown, f: (a: Addr) => unknown): unknown => opaqueMethod(IP_TYPE, name, result, f);
 
 export const ipLibrary: unknown[] = [
   cel.celFunc('ip', [STRING], DYN, (s: string) => ipValue(parseIPAddr(s))),

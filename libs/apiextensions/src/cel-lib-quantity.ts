@@ -5,7 +5,7 @@
  * resource.Quantity.Equal). Values are exact: digits × 10^scale (binary suffixes multiplied in).
  */
 import { QUANTITY_FORMAT_MESSAGE } from '../../resources/src/common/quantity';
-import { BOOL, cel, DOUBLE, DYN, expect, INT, noOverload, opaque, opaqueValue, STRING, parses } from './cel-lib-values';
+import { BOOL, cel, DOUBLE, DYN, expect, INT, noOverload, opaque, opaqueMethod, opaqueValue, STRING, parses } from './cel-lib-values';
 
 export const QUANTITY_TYPE = 'kubernetes.Quantity';
 
@@ -101,10 +101,7 @@ function operand(v: unknown, fn: string, self: unknown): Q {
   return q;
 }
 
-const qMethod = (name: string, result: unknown, f: (q: Q) => unknown): unknown =>
-  cel.celMethod(name, DYN, [], result, function (this: unknown) {
-    return f(expect<Q>(this, QUANTITY_TYPE, name));
-  });
+const qMethod = (name: string, result: unknown, f: (q: Q) => unknown): unknown => opaqueMethod(QUANTITY_TYPE, name, result, f);
 
 const qBinary = (name: string, result: unknown, ints: boolean, f: (a: Q, b: Q) => unknown): unknown =>
   cel.celMethod(name, DYN, [DYN], result, function (this: unknown, other: unknown) {

@@ -4,7 +4,7 @@
  * `getQuery()` and `==`. Parsing follows Go's net/url (ParseRequestURI to accept: an absolute URI or
  * an absolute path; Parse for the components), with Go's error messages.
  */
-import { BOOL, cel, DYN, expect, opaque, STRING, parses } from './cel-lib-values';
+import { BOOL, cel, DYN, opaque, opaqueMethod, STRING, parses } from './cel-lib-values';
 
 export const URL_TYPE = 'kubernetes.URL';
 
@@ -292,10 +292,7 @@ export function stringToURL(s: string): GoURL {
 
 const opaqueURL = (u: GoURL): unknown => opaque(URL_TYPE, urlString(u), u);
 
-const urlMethod = (name: string, result: unknown, f: (u: GoURL) => unknown): unknown =>
-  cel.celMethod(name, DYN, [], result, function (this: unknown) {
-    return f(expect<GoURL>(this, URL_TYPE, name));
-  });
+const urlMethod = (name: string, result: unknown, f: (u: GoURL) => unknown): unknown => opaqueMethod(URL_TYPE, name, result, f);
 
 export const urlLibrary: unknown[] = [
   cel.celFunc('url', [STRING], DYN, (s: string) => opaqueURL(stringToURL(s))),

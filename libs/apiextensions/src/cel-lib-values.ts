@@ -67,6 +67,13 @@ export function expect<T>(v: unknown, type: string, fn: string, ...rest: unknown
   return x;
 }
 
+/** A method without arguments on opaque values of `type`: `f` gets the parsed value (other targets: "no such overload"). */
+export function opaqueMethod<T>(type: string, name: string, result: unknown, f: (v: T) => unknown): unknown {
+  return cel.celMethod(name, DYN, [], result, function (this: unknown) {
+    return f(expect<T>(this, type, name));
+  });
+}
+
 /** Whether `parse` accepts `s` (the isURL / isIP / isCIDR / isQuantity checks: no error means valid). */
 export function parses(parse: (s: string) => unknown, s: string): boolean {
   try {
